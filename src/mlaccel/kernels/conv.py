@@ -1,0 +1,229 @@
+"""CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED for int8, bit-exact with TFLite-Micro.
+
+The integer accumulations run as float GEMMs (BLAS), which is exact when every partial sum is an
+integer that the float type represents exactly. With ``|x - zp_in| <= 255`` every partial sum is
+bounded by ``255 * sum(|w|)`` for its output channel, so float32 is used when that bound is below
+2**24 and float64 (exact to 2**53) otherwise. The choice is made per layer in ``prepare``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import KernelError
+from ..graph import Op
+from .base import Kernel, check_dtype, constant, quant_of, tensor
+from .requantize import Requant, activation_range, quantize_multiplier
+from .window import Window, padded, taps, window_of
+
+__all__ = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "exact_float_type"]
+
+_MAX_ABS_INPUT = 255  # |q - zero_point| for int8 activations
+
+
+def exact_float_type(weight_abs_sums: np.ndarray) -> np.dtype:
+    """The narrowest float type in which a dot product with these weights is exact.
+
+    Parameters
+    ----------
+    weight_abs_sums : ndarray
+        Sum of absolute weights per output channel.
+    """
+    bound = _MAX_ABS_INPUT * float(np.max(weight_abs_sums, initial=0))
+    return np.dtype(np.float32) if bound < 2**24 else np.dtype(np.float64)
+
+
+def _requant_for(op: Op, real_multipliers: np.ndarray) -> Requant:
+    out = tensor(op, 0, "output", output=True)
+    check_dtype(op, out, "output", np.int8)
+    q_out = quant_of(op, out, "output")
+    m, s = quantize_multiplier(real_multipliers)
+    lo, hi = activation_range(op.attrs.get("activation", "NONE"), q_out.s, q_out.zp, np.int8, op.label)
+    return Requant(m, s, q_out.zp, lo, hi, np.int8)
+
+
+def _per_channel_multipliers(op: Op, n_channels: int) -> np.ndarray:
+    """PopulateConvolutionQuantizationParams: ``in_scale * filter_scale[c] / out_scale`` in double."""
+    x, w, out = tensor(op, 0, "input"), tensor(op, 1, "filter"), tensor(op, 0, "output", output=True)
+    fq = quant_of(op, w, "filter")
+    if fq.scale.size not in (1, n_channels):
+        raise KernelError(f"Op {op.label}: filter has {fq.scale.size} scales for {n_channels} channels")
+    if np.any(fq.zero_point != 0) and fq.per_axis:
+        raise KernelError(f"Op {op.label}: per-channel filter zero points must be 0")
+    f_scale = np.broadcast_to(fq.scale.astype(np.float64), (n_channels,))
+    in_s = np.float64(quant_of(op, x, "input").s)
+    out_s = np.float64(quant_of(op, out, "output").s)
+    return in_s * f_scale / out_s
+
+
+def _bias(op: Op, i: int, n: int) -> np.ndarray:
+    b = op.input(i)
+    if b is None:
+        return np.zeros(n, np.int64)
+    check_dtype(op, b, "bias", np.int32)
+    data = constant(op, i, "bias").astype(np.int64).reshape(-1)
+    if data.size != n:
+        raise KernelError(f"Op {op.label}: bias has {data.size} values for {n} output channels")
+    return data
+
+
+@dataclass(frozen=True)
+class ConvParams:
+    window: Window
+    in_offset: int
+    in_shape: tuple
+    out_shape: tuple
+    groups: int
+    weights: np.ndarray  # (groups, KH*KW*Cin_per_group, Cout_per_group), float
+    bias: np.ndarray
+    requant: Requant
+
+
+def prepare_conv(op: Op) -> ConvParams:
+    x, w, out = tensor(op, 0, "input"), tensor(op, 1, "filter"), tensor(op, 0, "output", output=True)
+    check_dtype(op, x, "input", np.int8)
+    check_dtype(op, w, "filter", np.int8)
+    filt = constant(op, 1, "filter").astype(np.int64)
+    if filt.ndim != 4:
+        raise KernelError(f"Op {op.label}: filter must be 4-D (O, H, W, I), got {filt.shape}")
+    c_out, k_h, k_w, c_in_g = filt.shape
+    c_in = x.shape[-1] if len(x.shape) == 4 else -1
+    if c_in_g < 1 or c_in % c_in_g or c_out % (c_in // c_in_g):
+        raise KernelError(f"Op {op.label}: input has {c_in} channels, filter expects {c_in_g} per group")
+    groups = c_in // c_in_g
+    if out.shape[-1] != c_out:
+        raise KernelError(f"Op {op.label}: filter has {c_out} output channels, output tensor {out.shape}")
+    win = window_of(op, x.shape, k_h, k_w, out.shape)
+    ft = exact_float_type(np.abs(filt).reshape(c_out, -1).sum(axis=1))
+    per_g = c_out // groups
+    mats = filt.reshape(groups, per_g, k_h * k_w * c_in_g).transpose(0, 2, 1).astype(ft)
+    return ConvParams(win, -quant_of(op, x, "input").zp, x.shape, out.shape, groups,
+                      np.ascontiguousarray(mats), _bias(op, 2, c_out),
+                      _requant_for(op, _per_channel_multipliers(op, c_out)))
+
+
+def _im2col(xp: np.ndarray, w: Window) -> np.ndarray:
+    b, c = xp.shape[0], xp.shape[-1]
+    if w.k_h == w.k_w == 1 and w.stride_h == w.stride_w == 1:
+        return xp[:, :w.out_h, :w.out_w, :].reshape(b * w.out_h * w.out_w, c)
+    cols = np.empty((b, w.out_h, w.out_w, w.k_h, w.k_w, c), xp.dtype)
+    for kh, kw, view in taps(xp, w):
+        cols[:, :, :, kh, kw, :] = view
+    return cols.reshape(b * w.out_h * w.out_w, w.k_h * w.k_w * c)
+
+
+def eval_conv(p: ConvParams, inputs: list) -> np.ndarray:
+    n = inputs[0].shape[0]
+    x = inputs[0].reshape((-1,) + p.in_shape[1:])
+    xf = x.astype(p.weights.dtype)
+    xf += p.in_offset
+    cols = _im2col(padded(xf, p.window), p.window)
+    if p.groups == 1:
+        acc = cols @ p.weights[0]
+    else:
+        k = p.window.k_h * p.window.k_w
+        cols = cols.reshape(cols.shape[0], k, p.groups, -1)
+        acc = np.concatenate([cols[:, :, g, :].reshape(cols.shape[0], -1) @ p.weights[g]
+                              for g in range(p.groups)], axis=1)
+    acc = acc.astype(np.int64)
+    acc += p.bias
+    return p.requant(acc).reshape((n,) + p.out_shape)
+
+
+@dataclass(frozen=True)
+class DepthwiseParams:
+    window: Window
+    in_offset: int
+    in_shape: tuple
+    out_shape: tuple
+    multiplier: int
+    weights: np.ndarray  # (KH, KW, Cout), float
+    bias: np.ndarray
+    requant: Requant
+
+
+def prepare_depthwise(op: Op) -> DepthwiseParams:
+    x, w, out = tensor(op, 0, "input"), tensor(op, 1, "filter"), tensor(op, 0, "output", output=True)
+    check_dtype(op, x, "input", np.int8)
+    check_dtype(op, w, "filter", np.int8)
+    filt = constant(op, 1, "filter").astype(np.int64)
+    if filt.ndim != 4 or filt.shape[0] != 1:
+        raise KernelError(f"Op {op.label}: filter must be (1, H, W, C), got {filt.shape}")
+    _, k_h, k_w, c_out = filt.shape
+    c_in = x.shape[-1] if len(x.shape) == 4 else -1
+    if c_in < 1 or c_out % c_in or out.shape[-1] != c_out:
+        raise KernelError(f"Op {op.label}: {c_in} input channels, filter {filt.shape}, output {out.shape}")
+    win = window_of(op, x.shape, k_h, k_w, out.shape)
+    ft = exact_float_type(np.abs(filt).reshape(-1, c_out).sum(axis=0))
+    return DepthwiseParams(win, -quant_of(op, x, "input").zp, x.shape, out.shape, c_out // c_in,
+                           filt[0].astype(ft), _bias(op, 2, c_out),
+                           _requant_for(op, _per_channel_multipliers(op, c_out)))
+
+
+def eval_depthwise(p: DepthwiseParams, inputs: list) -> np.ndarray:
+    n = inputs[0].shape[0]
+    x = inputs[0].reshape((-1,) + p.in_shape[1:])
+    xf = x.astype(p.weights.dtype)
+    xf += p.in_offset
+    xp = padded(xf, p.window)
+    if p.multiplier > 1:
+        xp = np.repeat(xp, p.multiplier, axis=3)  # output channel ic*m + j reads input ic
+    acc = np.zeros((xp.shape[0], p.window.out_h, p.window.out_w, p.weights.shape[-1]), xp.dtype)
+    for kh, kw, view in taps(xp, p.window):
+        acc += view * p.weights[kh, kw]
+    acc = acc.astype(np.int64)
+    acc += p.bias
+    return p.requant(acc).reshape((n,) + p.out_shape)
+
+
+@dataclass(frozen=True)
+class FullyConnectedParams:
+    in_offset: int
+    depth: int
+    out_shape: tuple
+    weights: np.ndarray  # (K, Cout), float, filter zero point already applied
+    bias: np.ndarray
+    requant: Requant
+
+
+def prepare_fully_connected(op: Op) -> FullyConnectedParams:
+    x, w, out = tensor(op, 0, "input"), tensor(op, 1, "weights"), tensor(op, 0, "output", output=True)
+    check_dtype(op, x, "input", np.int8)
+    check_dtype(op, w, "weights", np.int8)
+    if op.attrs.get("weights_format", 0) != 0:
+        raise KernelError(f"Op {op.label}: only the DEFAULT weights format is supported")
+    filt = constant(op, 1, "weights").astype(np.int64)
+    if filt.ndim != 2:
+        raise KernelError(f"Op {op.label}: weights must be 2-D (O, K), got {filt.shape}")
+    c_out, depth = filt.shape
+    if x.size % depth or out.size != (x.size // depth) * c_out:
+        raise KernelError(f"Op {op.label}: input {x.shape} and weights {filt.shape} "
+                          f"do not give output {out.shape}")
+    wq = quant_of(op, w, "weights")
+    filt = filt - wq.zero_point.reshape(-1, 1) if wq.per_axis else filt - wq.zp
+    if wq.per_axis:
+        real = _per_channel_multipliers(op, c_out)
+    else:
+        # GetQuantizedConvolutionMultipler: the scale product is taken in float32.
+        prod = np.float32(quant_of(op, x, "input").s) * np.float32(wq.s)
+        real = np.array([np.float64(prod) / np.float64(quant_of(op, out, "output").s)])
+    ft = exact_float_type(np.abs(filt).sum(axis=1))
+    return FullyConnectedParams(-quant_of(op, x, "input").zp, depth, out.shape,
+                                np.ascontiguousarray(filt.T.astype(ft)), _bias(op, 2, c_out),
+                                _requant_for(op, real))
+
+
+def eval_fully_connected(p: FullyConnectedParams, inputs: list) -> np.ndarray:
+    n = inputs[0].shape[0]
+    xf = inputs[0].reshape(-1, p.depth).astype(p.weights.dtype)
+    xf += p.in_offset
+    acc = (xf @ p.weights).astype(np.int64)
+    acc += p.bias
+    return p.requant(acc).reshape((n,) + p.out_shape)
+
+
+CONV_2D = Kernel(prepare_conv, eval_conv)
+DEPTHWISE_CONV_2D = Kernel(prepare_depthwise, eval_depthwise)
+FULLY_CONNECTED = Kernel(prepare_fully_connected, eval_fully_connected)
