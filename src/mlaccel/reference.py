@@ -43,12 +43,11 @@ class ReferenceBackend:
             raise UnsupportedOpError(
                 f"Op {op.label} is not supported by the reference backend (supported: "
                 f"{', '.join(sorted(KERNELS))})", op_type=op.type, op_index=op.index)
-        return kernel, kernel.prepare(op)
-
-    def run(self, op: Op, prepared: Any, inputs: list) -> OpResult:
-        kernel, params = prepared
-        out = kernel.eval(params, inputs)
         reads, writes, param_bytes = op_traffic(op)
         stats = Stats(op=op.label, macs=work_of(op).macs, param_bytes=param_bytes, reads=reads,
                       writes=writes, output_shape=op.outputs[0].shape)
-        return OpResult([out], stats)
+        return kernel.eval, kernel.prepare(op), stats
+
+    def run(self, op: Op, prepared: Any, inputs: list) -> OpResult:
+        evaluate, params, stats = prepared
+        return OpResult([evaluate(params, inputs)], stats)

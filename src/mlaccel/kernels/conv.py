@@ -1,9 +1,10 @@
 """CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED for int8, bit-exact with TFLite-Micro.
 
-The integer accumulations run as float GEMMs (BLAS), which is exact when every partial sum is an
-integer that the float type represents exactly. With ``|x - zp_in| <= 255`` every partial sum is
+Convolution and fully connected accumulate as float GEMMs (BLAS), which is exact when every partial
+sum is an integer that the float type represents exactly. With ``|x - zp_in| <= 255`` every partial sum is
 bounded by ``255 * sum(|w|)`` for its output channel, so float32 is used when that bound is below
 2**24 and float64 (exact to 2**53) otherwise. The choice is made per layer in ``prepare``.
+Depthwise convolution accumulates in int64 in a compiled loop.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import numpy as np
 from ..errors import KernelError
 from ..graph import Op
 from .base import Kernel, check_dtype, constant, quant_of, tensor
-from .requantize import Requant, activation_range, quantize_multiplier
-from .window import Window, padded, taps, window_of
+from . import loops
+from .requantize import Requant, activation_range
+from .window import Window, window_of
 
 __all__ = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "exact_float_type"]
 
@@ -35,13 +37,12 @@ def exact_float_type(weight_abs_sums: np.ndarray) -> np.dtype:
     return np.dtype(np.float32) if bound < 2**24 else np.dtype(np.float64)
 
 
-def _requant_for(op: Op, real_multipliers: np.ndarray) -> Requant:
+def _requant_for(op: Op, real_multipliers: np.ndarray, channels: int) -> Requant:
     out = tensor(op, 0, "output", output=True)
     check_dtype(op, out, "output", np.int8)
     q_out = quant_of(op, out, "output")
-    m, s = quantize_multiplier(real_multipliers)
     lo, hi = activation_range(op.attrs.get("activation", "NONE"), q_out.s, q_out.zp, np.int8, op.label)
-    return Requant(m, s, q_out.zp, lo, hi, np.int8)
+    return Requant.from_real(real_multipliers, channels, q_out.zp, lo, hi)
 
 
 def _per_channel_multipliers(op: Op, n_channels: int) -> np.ndarray:
@@ -101,35 +102,37 @@ def prepare_conv(op: Op) -> ConvParams:
     mats = filt.reshape(groups, per_g, k_h * k_w * c_in_g).transpose(0, 2, 1).astype(ft)
     return ConvParams(win, -quant_of(op, x, "input").zp, x.shape, out.shape, groups,
                       np.ascontiguousarray(mats), _bias(op, 2, c_out),
-                      _requant_for(op, _per_channel_multipliers(op, c_out)))
+                      _requant_for(op, _per_channel_multipliers(op, c_out), c_out))
 
 
-def _im2col(xp: np.ndarray, w: Window) -> np.ndarray:
-    b, c = xp.shape[0], xp.shape[-1]
-    if w.k_h == w.k_w == 1 and w.stride_h == w.stride_w == 1:
-        return xp[:, :w.out_h, :w.out_w, :].reshape(b * w.out_h * w.out_w, c)
-    cols = np.empty((b, w.out_h, w.out_w, w.k_h, w.k_w, c), xp.dtype)
-    for kh, kw, view in taps(xp, w):
-        cols[:, :, :, kh, kw, :] = view
-    return cols.reshape(b * w.out_h * w.out_w, w.k_h * w.k_w * c)
+def _im2col(x: np.ndarray, offset: int, w: Window, dtype: np.dtype) -> np.ndarray:
+    """(B*OH*OW, KH*KW*C) float matrix of ``x + offset`` with zeros where taps fall in padding."""
+    cols = np.empty((x.shape[0] * w.out_h * w.out_w, w.k_h * w.k_w * x.shape[-1]), dtype)
+    loops.im2col(x, offset, w.k_h, w.k_w, w.stride_h, w.stride_w, w.dil_h, w.dil_w,
+                 w.pad_top, w.pad_left, w.out_h, w.out_w, cols)
+    return cols
+
+
+_TILE_BYTES = 1 << 20  # im2col tile kept cache-sized; the GEMM is memory-bound on larger ones
 
 
 def eval_conv(p: ConvParams, inputs: list) -> np.ndarray:
     n = inputs[0].shape[0]
     x = inputs[0].reshape((-1,) + p.in_shape[1:])
-    xf = x.astype(p.weights.dtype)
-    xf += p.in_offset
-    cols = _im2col(padded(xf, p.window), p.window)
-    if p.groups == 1:
-        acc = cols @ p.weights[0]
-    else:
-        k = p.window.k_h * p.window.k_w
-        cols = cols.reshape(cols.shape[0], k, p.groups, -1)
-        acc = np.concatenate([cols[:, :, g, :].reshape(cols.shape[0], -1) @ p.weights[g]
-                              for g in range(p.groups)], axis=1)
-    acc = acc.astype(np.int64)
-    acc += p.bias
-    return p.requant(acc).reshape((n,) + p.out_shape)
+    w = p.window
+    row_bytes = w.out_h * w.out_w * w.k_h * w.k_w * x.shape[-1] * p.weights.dtype.itemsize
+    step = max(1, _TILE_BYTES // row_bytes)
+    out = np.empty((x.shape[0], w.out_h, w.out_w, p.out_shape[-1]), np.int8)
+    for s0 in range(0, x.shape[0], step):
+        cols = _im2col(x[s0:s0 + step], p.in_offset, w, p.weights.dtype)
+        if p.groups == 1:
+            acc = cols @ p.weights[0]
+        else:
+            cols = cols.reshape(cols.shape[0], w.k_h * w.k_w, p.groups, -1)
+            acc = np.concatenate([cols[:, :, g, :].reshape(cols.shape[0], -1) @ p.weights[g]
+                                  for g in range(p.groups)], axis=1)
+        out[s0:s0 + step] = p.requant(acc, p.bias).reshape(-1, w.out_h, w.out_w, acc.shape[-1])
+    return out.reshape((n,) + p.out_shape)
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ class DepthwiseParams:
     in_shape: tuple
     out_shape: tuple
     multiplier: int
-    weights: np.ndarray  # (KH, KW, Cout), float
+    weights: np.ndarray  # (KH, KW, Cout), int32
     bias: np.ndarray
     requant: Requant
 
@@ -156,26 +159,19 @@ def prepare_depthwise(op: Op) -> DepthwiseParams:
     if c_in < 1 or c_out % c_in or out.shape[-1] != c_out:
         raise KernelError(f"Op {op.label}: {c_in} input channels, filter {filt.shape}, output {out.shape}")
     win = window_of(op, x.shape, k_h, k_w, out.shape)
-    ft = exact_float_type(np.abs(filt).reshape(-1, c_out).sum(axis=0))
     return DepthwiseParams(win, -quant_of(op, x, "input").zp, x.shape, out.shape, c_out // c_in,
-                           filt[0].astype(ft), _bias(op, 2, c_out),
-                           _requant_for(op, _per_channel_multipliers(op, c_out)))
+                           np.ascontiguousarray(filt[0], np.int32), _bias(op, 2, c_out),
+                           _requant_for(op, _per_channel_multipliers(op, c_out), c_out))
 
 
 def eval_depthwise(p: DepthwiseParams, inputs: list) -> np.ndarray:
     n = inputs[0].shape[0]
     x = inputs[0].reshape((-1,) + p.in_shape[1:])
-    xf = x.astype(p.weights.dtype)
-    xf += p.in_offset
-    xp = padded(xf, p.window)
-    if p.multiplier > 1:
-        xp = np.repeat(xp, p.multiplier, axis=3)  # output channel ic*m + j reads input ic
-    acc = np.zeros((xp.shape[0], p.window.out_h, p.window.out_w, p.weights.shape[-1]), xp.dtype)
-    for kh, kw, view in taps(xp, p.window):
-        acc += view * p.weights[kh, kw]
-    acc = acc.astype(np.int64)
-    acc += p.bias
-    return p.requant(acc).reshape((n,) + p.out_shape)
+    w, r = p.window, p.requant
+    out = loops.depthwise(x, p.weights, p.multiplier, p.in_offset, w.stride_h, w.stride_w, w.dil_h,
+                          w.dil_w, w.pad_top, w.pad_left, w.out_h, w.out_w, p.bias, r.multiplier,
+                          r.left, r.right, r.zero_point, r.lo, r.hi)
+    return out.reshape((n,) + p.out_shape)
 
 
 @dataclass(frozen=True)
@@ -212,16 +208,14 @@ def prepare_fully_connected(op: Op) -> FullyConnectedParams:
     ft = exact_float_type(np.abs(filt).sum(axis=1))
     return FullyConnectedParams(-quant_of(op, x, "input").zp, depth, out.shape,
                                 np.ascontiguousarray(filt.T.astype(ft)), _bias(op, 2, c_out),
-                                _requant_for(op, real))
+                                _requant_for(op, real, c_out))
 
 
 def eval_fully_connected(p: FullyConnectedParams, inputs: list) -> np.ndarray:
     n = inputs[0].shape[0]
     xf = inputs[0].reshape(-1, p.depth).astype(p.weights.dtype)
     xf += p.in_offset
-    acc = (xf @ p.weights).astype(np.int64)
-    acc += p.bias
-    return p.requant(acc).reshape((n,) + p.out_shape)
+    return p.requant(xf @ p.weights, p.bias).reshape((n,) + p.out_shape)
 
 
 CONV_2D = Kernel(prepare_conv, eval_conv)

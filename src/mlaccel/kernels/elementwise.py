@@ -1,4 +1,8 @@
-"""ADD, SUB and MUL for int8 with broadcasting, bit-exact with TFLite-Micro."""
+"""ADD, SUB and MUL for int8 with broadcasting, bit-exact with TFLite-Micro.
+
+ADD and SUB rescale both inputs to a common scale with 20 bits of headroom, add, and rescale to the
+output (TFLM's AddFunc); MUL multiplies the offset inputs and requantizes once.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ import numpy as np
 from ..errors import KernelError
 from ..graph import Op
 from .base import Kernel, check_dtype, quant_of, tensor
-from .requantize import activation_range, multiply_by_quantized_multiplier, quantize_multiplier
+from . import loops
+from .requantize import activation_range, quantize_multiplier
 
 __all__ = ["ADD", "SUB", "MUL", "align"]
 
@@ -66,18 +71,18 @@ def _prepare(op: Op, kind: str) -> BinaryParams:
 
 
 def _eval(p: BinaryParams, inputs: list) -> np.ndarray:
-    a, b = align([inputs[0], inputs[1]], list(p.shapes))
-    a = a.astype(np.int64) + p.offsets[0]
-    b = b.astype(np.int64) + p.offsets[1]
+    a, b = np.broadcast_arrays(*align([inputs[0], inputs[1]], list(p.shapes)))
+    shape = a.shape
+    a, b = np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1)
     if p.kind == "MUL":
-        raw = a * b
+        m, s = p.out_mult
+        out = loops.mul(a, b, p.offsets[0], p.offsets[1], m, max(s, 0), max(-s, 0), p.zero_point,
+                        p.lo, p.hi)
     else:
-        a = multiply_by_quantized_multiplier(a << _LEFT_SHIFT, *p.in_mults[0])
-        b = multiply_by_quantized_multiplier(b << _LEFT_SHIFT, *p.in_mults[1])
-        raw = a + b if p.kind == "ADD" else a - b
-    out = multiply_by_quantized_multiplier(raw, *p.out_mult) + p.zero_point
-    out = np.clip(out, p.lo, p.hi).astype(np.int8)
-    return out.reshape(out.shape[:1] + p.out_shape)
+        (ma, sa), (mb, sb), (mo, so) = p.in_mults[0], p.in_mults[1], p.out_mult
+        out = loops.add_sub(a, b, 1 if p.kind == "ADD" else -1, p.offsets[0], p.offsets[1], _LEFT_SHIFT,
+                            ma, -sa, mb, -sb, mo, -so, p.zero_point, p.lo, p.hi)
+    return out.reshape(shape[:1] + p.out_shape)
 
 
 ADD = Kernel(lambda op: _prepare(op, "ADD"), _eval)

@@ -7,9 +7,12 @@ computes in float32 and where in float64.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import UnsupportedOpError
+from . import loops
 from .fixedpoint import rdbpot, srdhm
 
 __all__ = [
@@ -62,58 +65,41 @@ def multiply_by_quantized_multiplier(x, multiplier, shift) -> np.ndarray:
     return rdbpot(srdhm(x << left, multiplier), right)
 
 
+@dataclass(frozen=True, eq=False)
 class Requant:
-    """Per-channel requantization from int32 accumulators to a clamped integer output.
+    """Per-channel requantization of int32 accumulators to a clamped int8 output.
 
-    Precomputes everything that depends only on the multipliers, so the per-call work is a few
-    in-place passes. Equal, value for value, to ``clip(multiply_by_quantized_multiplier(acc, m, s)
-    + zero_point, lo, hi)``; the tests check it against that literal form.
+    Equal, value for value, to ``clip(multiply_by_quantized_multiplier(acc + bias, m, s) +
+    zero_point, lo, hi)``, done in one compiled pass.
 
-    Parameters
+    Attributes
     ----------
-    multiplier, shift : array_like of int
-        From :func:`quantize_multiplier`, one per output channel (last axis) or one in all.
-    zero_point : int
-        Output zero point.
-    lo, hi : int
-        Activation range after the zero point is added.
-    dtype : numpy dtype
-        Output type.
+    multiplier, left, right : ndarray of int64
+        One per output channel: Q0.31 significand and the left/right shifts of TFLite's
+        MultiplyByQuantizedMultiplier.
+    zero_point, lo, hi : int
+        Output zero point and activation range (after the zero point).
     """
 
-    def __init__(self, multiplier, shift, zero_point: int, lo: int, hi: int, dtype=np.int8):
-        m = np.asarray(multiplier, np.int64)
-        s = np.asarray(shift, np.int64)
-        self.multiplier = m
-        self.left = np.maximum(s, 0)
-        self.right = np.maximum(-s, 0)
-        self.any_left = bool(np.any(self.left))
-        self.any_right = bool(np.any(self.right))
-        self.all_right = bool(np.all(self.right > 0))
-        self.has_right = self.right > 0
-        self.half = (np.int64(1) << self.right) >> 1
-        self.zero_point = int(zero_point)
-        self.lo, self.hi = int(lo), int(hi)
-        self.dtype = np.dtype(dtype)
+    multiplier: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    zero_point: int
+    lo: int
+    hi: int
 
-    def __call__(self, acc: np.ndarray) -> np.ndarray:
-        """Requantize int64 accumulators (channels on the last axis); modifies ``acc``."""
-        x = acc
-        if self.any_left:
-            x <<= self.left
-        x *= self.multiplier
-        x += 1 << 30
-        x >>= 31
-        if self.any_right:
-            neg = x < 0
-            if not self.all_right:
-                neg &= self.has_right
-            x += self.half
-            x -= neg
-            x >>= self.right
-        x += self.zero_point
-        np.clip(x, self.lo, self.hi, out=x)
-        return x.astype(self.dtype)
+    @classmethod
+    def from_real(cls, real, channels: int, zero_point: int, lo: int, hi: int) -> "Requant":
+        """Build from real multipliers (one, or one per channel)."""
+        m, s = quantize_multiplier(real)
+        m, s = (np.ascontiguousarray(np.broadcast_to(v, (channels,)), np.int64) for v in (m, s))
+        return cls(m, np.maximum(s, 0), np.maximum(-s, 0), int(zero_point), int(lo), int(hi))
+
+    def __call__(self, acc: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """Requantize accumulators (any integer-valued dtype; channels on the last axis) to int8."""
+        flat = acc.reshape(-1, acc.shape[-1])
+        return loops.requantize_rows(flat, bias, self.multiplier, self.left, self.right,
+                                     self.zero_point, self.lo, self.hi).reshape(acc.shape)
 
 
 _ACT_LIMITS = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}

@@ -1,0 +1,121 @@
+"""Compiled inner loops (numba) for the hot paths of the int8 kernels.
+
+NumPy needs about ten full passes over an accumulator array to requantize it, and converting a
+float array to int64 alone costs as much as the GEMM that produced it. These loops do the whole
+epilogue (bias, MultiplyByQuantizedMultiplier, zero point, clamp) in one pass, build im2col
+matrices straight from int8 data, and run depthwise convolution without temporaries. Their
+arithmetic is TFLite's, integer for integer; ``tests/kernels/test_loops.py`` holds them against the
+literal NumPy forms in :mod:`.requantize`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["requantize_rows", "im2col", "depthwise", "add_sub", "mul"]
+
+
+@njit(inline="always", cache=True)
+def _mbqm(x, multiplier, left, right):
+    # MultiplyByQuantizedMultiplier: SaturatingRoundingDoublingHighMul (the multiplier is never
+    # INT32_MIN, so it cannot saturate), then RoundingDivideByPOT. Branch-free so loops vectorize:
+    # with right == 0 the mask is 0 and the rounding term vanishes.
+    x = ((x << left) * multiplier + (1 << 30)) >> 31
+    mask = (np.int64(1) << right) - 1
+    threshold = (mask >> 1) - (x >> 63)
+    return (x >> right) + ((x & mask) > threshold)
+
+
+@njit(cache=True, nogil=True)
+def requantize_rows(acc, bias, multiplier, left, right, zero_point, lo, hi):
+    """int8 ``clip(mbqm(acc + bias) + zero_point, lo, hi)``; channels on the last axis of 2-D ``acc``."""
+    rows, cols = acc.shape
+    out = np.empty((rows, cols), np.int8)
+    for r in range(rows):
+        for c in range(cols):
+            v = _mbqm(np.int64(acc[r, c]) + bias[c], multiplier[c], left[c], right[c]) + zero_point
+            out[r, c] = min(max(v, lo), hi)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def im2col(x, offset, k_h, k_w, s_h, s_w, d_h, d_w, pad_top, pad_left, out_h, out_w, out):
+    """Fill ``out[(b, oy, ox), (ky, kx, c)]`` with ``x + offset``, or 0 outside the input."""
+    batch, in_h, in_w, ch = x.shape
+    for b in range(batch):
+        for oy in range(out_h):
+            for ox in range(out_w):
+                row = (b * out_h + oy) * out_w + ox
+                for ky in range(k_h):
+                    iy = oy * s_h - pad_top + ky * d_h
+                    for kx in range(k_w):
+                        ix = ox * s_w - pad_left + kx * d_w
+                        base = (ky * k_w + kx) * ch
+                        if 0 <= iy < in_h and 0 <= ix < in_w:
+                            for c in range(ch):
+                                out[row, base + c] = x[b, iy, ix, c] + offset
+                        else:
+                            for c in range(ch):
+                                out[row, base + c] = 0
+
+
+@njit(cache=True, nogil=True)
+def depthwise(x, w, depth_mult, offset, s_h, s_w, d_h, d_w, pad_top, pad_left, out_h, out_w,
+              bias, multiplier, left, right, zero_point, lo, hi):
+    """DepthwiseConvPerChannel: int8 (B, H, W, C) and (KH, KW, C*m) int32 weights to int8 output.
+
+    Accumulates in int32 as TFLM does (|x + offset| <= 255 and |w| <= 127 keep every sum of up
+    to 66,000 taps in range).
+    """
+    batch, in_h, in_w, c_in = x.shape
+    k_h, k_w, c_out = w.shape
+    out = np.empty((batch, out_h, out_w, c_out), np.int8)
+    for b in range(batch):
+        acc = np.empty(c_out, np.int32)
+        xs = np.empty(c_out, np.int32)
+        for oy in range(out_h):
+            for ox in range(out_w):
+                acc[:] = 0
+                for ky in range(k_h):
+                    iy = oy * s_h - pad_top + ky * d_h
+                    if iy < 0 or iy >= in_h:
+                        continue
+                    for kx in range(k_w):
+                        ix = ox * s_w - pad_left + kx * d_w
+                        if ix < 0 or ix >= in_w:
+                            continue
+                        if depth_mult == 1:
+                            for c in range(c_out):
+                                acc[c] += w[ky, kx, c] * (np.int32(x[b, iy, ix, c]) + offset)
+                        else:
+                            for c in range(c_out):
+                                xs[c] = np.int32(x[b, iy, ix, c // depth_mult]) + offset
+                            for c in range(c_out):
+                                acc[c] += w[ky, kx, c] * xs[c]
+                for c in range(c_out):
+                    v = _mbqm(np.int64(acc[c]) + bias[c], multiplier[c], left[c], right[c]) + zero_point
+                    out[b, oy, ox, c] = min(max(v, lo), hi)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def add_sub(a, b, sign, off_a, off_b, left_shift, m_a, r_a, m_b, r_b, m_out, r_out, zero_point, lo, hi):
+    """TFLM's int8 AddFunc/SubFunc over flat, equally long arrays (``sign`` is +1 or -1)."""
+    out = np.empty(a.size, np.int8)
+    for i in range(a.size):
+        va = _mbqm((np.int64(a[i]) + off_a) << left_shift, m_a, 0, r_a)
+        vb = _mbqm((np.int64(b[i]) + off_b) << left_shift, m_b, 0, r_b)
+        v = _mbqm(va + sign * vb, m_out, 0, r_out) + zero_point
+        out[i] = min(max(v, lo), hi)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def mul(a, b, off_a, off_b, multiplier, left, right, zero_point, lo, hi):
+    """TFLM's int8 MulElementwise over flat, equally long arrays."""
+    out = np.empty(a.size, np.int8)
+    for i in range(a.size):
+        v = _mbqm((np.int64(a[i]) + off_a) * (np.int64(b[i]) + off_b), multiplier, left, right)
+        out[i] = min(max(v + zero_point, lo), hi)
+    return out
