@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .backend import Backend
 from .errors import InputError, KernelError, MlaccelError
-from .graph import Graph, Tensor
+from .graph import Graph, Op, Tensor
 from .model.reader import read_tflite
 from .stats import Stats, total
 from .targets import resolve_target
@@ -60,6 +61,18 @@ class Result:
     extra: dict = field(default_factory=dict)
 
 
+@contextmanager
+def _naming_op(op: Op, backend: Backend, stage: str):
+    """Turn an unexpected failure inside a backend into a KernelError that names the op."""
+    try:
+        yield
+    except MlaccelError:
+        raise
+    except Exception as e:  # noqa: BLE001 - name the op instead of a deep NumPy trace
+        raise KernelError(f"Op {op.label} failed to {stage} on target '{backend.name}': "
+                          f"{type(e).__name__}: {e}") from e
+
+
 class Model:
     """A loaded model, ready to run on any target.
 
@@ -88,7 +101,11 @@ class Model:
         backend = resolve_target(target)
         key = target if isinstance(target, str) else f"{backend.name}@{id(backend)}"
         if key not in self._prepared:
-            self._prepared[key] = [backend, [backend.prepare(op) for op in self.graph.ops]]
+            prepared = []
+            for op in self.graph.ops:
+                with _naming_op(op, backend, "prepare"):
+                    prepared.append(backend.prepare(op))
+            self._prepared[key] = [backend, prepared]
         return self._prepared[key]
 
     def run(self, *inputs, target: str | Backend = "reference") -> Result:
@@ -117,13 +134,8 @@ class Model:
         for op, prep in zip(self.graph.ops, prepared):
             ins = [None if t is None else (values[t.index] if not t.is_constant else t.data[None])
                    for t in op.inputs]
-            try:
+            with _naming_op(op, backend, "run"):
                 res = backend.run(op, prep, ins)
-            except MlaccelError:
-                raise
-            except Exception as e:  # noqa: BLE001 - name the op instead of a deep NumPy trace
-                raise KernelError(f"Op {op.label} failed on target '{backend.name}': "
-                                  f"{type(e).__name__}: {e}") from e
             for t, out in zip(op.outputs, res.outputs):
                 values[t.index] = out
             stats.append(res.stats)

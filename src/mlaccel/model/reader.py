@@ -23,6 +23,7 @@ from .schema import IVEC, OP_NAMES, OPTIONS, TENSOR_TYPES
 __all__ = ["read_tflite", "parse_tflite"]
 
 _IDENTIFIER = b"TFL3"
+_MAX_TENSOR_BYTES = 1 << 30  # no model of this field comes near; a larger one is a corrupted shape
 
 
 def read_tflite(path: str | os.PathLike) -> Graph:
@@ -151,6 +152,9 @@ class _Parser:
             if code not in TENSOR_TYPES:
                 raise self.fail(f"tensor {t} '{name}' has unsupported element type code {code}")
             dtype = TENSOR_TYPES[code]
+            nbytes = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+            if nbytes > _MAX_TENSOR_BYTES:
+                raise self.fail(f"tensor {t} '{name}' of shape {shape} claims {nbytes} bytes")
             b = fb.Buffer()
             if not 0 <= b < len(buffers):
                 raise self.fail(f"tensor {t} '{name}' refers to buffer {b}, but the model has {len(buffers)}")
