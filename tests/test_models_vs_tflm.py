@@ -6,7 +6,7 @@ import pytest
 import mlaccel
 from mlaccel.oracle import tflm_interpreter, tflm_run
 
-from .conftest import ALL_MODELS, LARGE, random_inputs
+from .conftest import ALL_MODELS, LARGE, model_path, random_inputs
 
 
 def test_fourteen_models():
@@ -26,3 +26,16 @@ def test_random_inputs_equal_tflm(path, rng):
             assert np.array_equal(a[i].view(np.uint8) if a.dtype == np.float32 else a[i],
                                   b.reshape(a[i].shape).view(np.uint8) if a.dtype == np.float32
                                   else b.reshape(a[i].shape)), f"{path.stem} sample {i}"
+
+
+@pytest.mark.parametrize("alias", ["ad", "hello_world", "micro_speech", "magic_wand", "kws"])
+def test_many_samples_equal_tflm(alias, rng):
+    """256 samples: rare rounding-boundary cases (1 LSB in ~1% of ad01 outputs) must show up."""
+    path = model_path(alias)
+    model = mlaccel.load(path)
+    xs = random_inputs(model.inputs, rng, batch=256)
+    ours = model.run(*xs).outputs[0]
+    interp = tflm_interpreter(path)
+    for i in range(256):
+        theirs = tflm_run(path, *[x[i] for x in xs], interpreter=interp)[0].reshape(ours[i].shape)
+        assert np.array_equal(ours[i].view(np.uint8), theirs.view(np.uint8)), f"{alias} sample {i}"

@@ -115,7 +115,7 @@ def test_depthwise_conv2d(c):
 
 
 @SETTINGS
-@given(st.integers(0, 2**32 - 1), st.integers(1, 3), st.integers(1, 96), st.integers(1, 16), ACTS,
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(1, 256), st.integers(1, 64), ACTS,
        SCALES, ZPS, ZPS, st.floats(0.25, 4.0), st.booleans())
 def test_fully_connected(seed, batches, depth, units, act, in_s, in_zp, out_zp, factor, bias):
     rng = np.random.default_rng(seed)

@@ -199,12 +199,10 @@ def prepare_fully_connected(op: Op) -> FullyConnectedParams:
                           f"do not give output {out.shape}")
     wq = quant_of(op, w, "weights")
     filt = filt - wq.zero_point.reshape(-1, 1) if wq.per_axis else filt - wq.zp
-    if wq.per_axis:
-        real = _per_channel_multipliers(op, c_out)
-    else:
-        # GetQuantizedConvolutionMultipler: the scale product is taken in float32.
-        prod = np.float32(quant_of(op, x, "input").s) * np.float32(wq.s)
-        real = np.array([np.float64(prod) / np.float64(quant_of(op, out, "output").s)])
+    # TFLM's FC multiplier is in_scale * filter_scale / out_scale in double, per channel or not
+    # (a float32 product, as TFLite's GetQuantizedConvolutionMultipler takes, is off by 1 LSB on
+    # some ad01 outputs).
+    real = _per_channel_multipliers(op, c_out)
     ft = exact_float_type(np.abs(filt).sum(axis=1))
     return FullyConnectedParams(-quant_of(op, x, "input").zp, depth, out.shape,
                                 np.ascontiguousarray(filt.T.astype(ft)), _bias(op, 2, c_out),

@@ -1,0 +1,145 @@
+"""The ``mlaccel`` command line: a thin shell over the Python API.
+
+Subcommands are a stable contract that later backends extend with targets, not new verbs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from . import session
+from .errors import MlaccelError
+from .report.tables import fmt_shape, model_table, profile_table
+from .samples import read_input_file, resolve_model
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="mlaccel: run real int8 models on modeled accelerators, bit-exact, with costs.")
+console = Console()
+err_console = Console(stderr=True)
+
+ModelArg = Annotated[str, typer.Argument(help="A .tflite file, or a shipped model's short name (kws, vww, ic, ...)")]
+
+
+def _fail(e: Exception) -> None:
+    err_console.print(f"[bold red]error:[/] {e}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def info(model: ModelArg):
+    """Show a model's ops: shapes, quantization, MACs and parameters."""
+    try:
+        m = session.load(resolve_model(model))
+    except MlaccelError as e:
+        _fail(e)
+    g = m.graph
+    console.print(model_table(g, title=f"{Path(g.name).name}  ({len(g.ops)} ops)"))
+    for kind, ts in (("input", g.inputs), ("output", g.outputs)):
+        for t in ts:
+            q = t.quant.describe() if t.quant else "float"
+            console.print(f"{kind} '{t.name}': {fmt_shape(t.shape)} {t.dtype.name}, {q}")
+
+
+def _inputs(m: session.Model, files: list[Path], uint8_shift: bool) -> tuple[list[np.ndarray], str]:
+    if files:
+        if len(files) != len(m.inputs):
+            raise MlaccelError(f"The model has {len(m.inputs)} input(s) but {len(files)} --input file(s) were given")
+        return [read_input_file(f, t, uint8_shift) for f, t in zip(files, m.inputs)], ""
+    rng = np.random.default_rng(0)
+    xs = []
+    for t in m.inputs:
+        if t.dtype == np.float32:
+            xs.append(rng.normal(0, 1, t.shape).astype(np.float32))
+        else:
+            info = np.iinfo(t.dtype)
+            xs.append(rng.integers(info.min, info.max + 1, t.shape).astype(t.dtype))
+    return xs, "no --input given: using random inputs (seed 0)"
+
+
+def _print_output(t, y: np.ndarray) -> None:
+    console.print(f"[bold]output '{t.name}'[/] {fmt_shape(y.shape)} {y.dtype.name}")
+    flat = y.reshape(-1)
+    with np.printoptions(threshold=64, edgeitems=8, linewidth=110):
+        console.print(np.array2string(y), highlight=False)
+    if t.quant is not None and y.dtype != np.float32:
+        real = (y.astype(np.float64) - t.quant.zp) * t.quant.s
+        with np.printoptions(precision=4, suppress=True, threshold=64, edgeitems=8, linewidth=110):
+            console.print(f"[dim]dequantized:[/] {np.array2string(real)}", highlight=False)
+    if 1 < t.shape[-1] <= 1000 and flat.size == t.size:
+        console.print(f"argmax: [bold green]{int(np.argmax(flat))}[/]")
+
+
+@app.command()
+def run(
+    model: ModelArg,
+    input: Annotated[Optional[list[Path]], typer.Option("--input", "-i", help="Input file (.npy, or raw bytes of the input dtype); repeat per input")] = None,
+    target: Annotated[str, typer.Option(help="Backend to run on")] = "reference",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: outputs, ops, total")] = False,
+    uint8_shift: Annotated[bool, typer.Option("--uint8-shift", help="Raw files are uint8; subtract 128 (CFU Playground images)")] = False,
+    check: Annotated[bool, typer.Option(help="Also run TFLite-Micro and compare outputs bit for bit")] = False,
+):
+    """Run a model and print its outputs and per-op profile."""
+    try:
+        m = session.load(resolve_model(model))
+        xs, note = _inputs(m, input or [], uint8_shift)
+        res = m.run(*xs, target=target)
+        exact = _check(m, xs, res) if check else None
+    except MlaccelError as e:
+        _fail(e)
+    if as_json:
+        doc = {"model": m.graph.name, "target": res.target, "batch": res.batch,
+               "outputs": [y.tolist() for y in res.outputs],
+               "ops": [s.to_dict() for s in res.ops], "total": res.total.to_dict()}
+        if exact is not None:
+            doc["bit_exact_with_tflm"] = exact
+        json.dump(doc, sys.stdout)
+        sys.stdout.write("\n")
+        return
+    if note:
+        console.print(f"[yellow]{note}[/]")
+    for t, y in zip(m.outputs, res.outputs):
+        _print_output(t, y)
+    console.print(profile_table(res.ops, res.total, title=f"{Path(m.graph.name).name} on '{res.target}'"
+                                f" (batch {res.batch}, {res.seconds * 1e3:.2f} ms)"))
+    if exact is not None:
+        console.print("[bold green]bit-exact with TFLite-Micro[/]" if exact else
+                      "[bold red]outputs differ from TFLite-Micro[/]")
+        if not exact:
+            raise typer.Exit(2)
+
+
+def _check(m: session.Model, xs: list[np.ndarray], res: session.Result) -> bool:
+    from .oracle import tflm_interpreter, tflm_run
+
+    interp = tflm_interpreter(m.graph.name)
+    batched = res.batch > 1 or xs[0].shape != m.inputs[0].shape
+    for i in range(res.batch):
+        sample = [x[i].reshape(t.shape) if batched else x for x, t in zip(xs, m.inputs)]
+        theirs = tflm_run(m.graph.name, *sample, n_outputs=len(m.outputs), interpreter=interp)
+        for ours, ref in zip(res.outputs, theirs):
+            mine = ours[i] if batched else ours
+            if not np.array_equal(mine.reshape(-1).view(np.uint8), ref.reshape(-1).view(np.uint8)):
+                return False
+    return True
+
+
+@app.command()
+def demo():
+    """A short tour on the shipped models: goldens, bit-exactness, speed, per-op profile."""
+    from .demo import run_demo
+
+    try:
+        run_demo(console)
+    except MlaccelError as e:
+        _fail(e)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

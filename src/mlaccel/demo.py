@@ -1,0 +1,85 @@
+"""``mlaccel demo``: every shipped model against its TFLite-Micro goldens, then a profile of one."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import Progress
+from rich.table import Table
+
+from . import session
+from .report.tables import fmt_count, profile_table
+from .samples import check_value, golden_cases, golden_input, models_dir
+from .workload import work_of
+
+__all__ = ["run_demo", "KWS_LABELS"]
+
+# Output order of the MLPerf Tiny keyword-spotting model (Speech Commands v2, 12 classes).
+KWS_LABELS = ["down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes", "silence", "unknown"]
+
+
+def run_demo(console: Console) -> dict:
+    """Run the tour; returns the per-model figures it printed (for tests)."""
+    root = models_dir()
+    console.print(Panel.fit(
+        "[bold]mlaccel[/] runs real int8 TFLite models with NumPy kernels that are [bold]bit-exact[/] "
+        "with TFLite-Micro,\nand reports per-op MACs and memory traffic. "
+        f"Models and goldens: [dim]{root}[/]", title="mlaccel demo"))
+    by_model = defaultdict(list)
+    for case in golden_cases(root):
+        by_model[case.model].append(case)
+
+    table = Table(title="Goldens from CFU Playground / TFLite-Micro, reproduced", title_justify="left")
+    for col, kw in (("model", {}), ("ops", {"justify": "right"}), ("MACs", {"justify": "right"}),
+                    ("params (B)", {"justify": "right"}), ("goldens", {"justify": "right"}),
+                    ("ms / inference", {"justify": "right"})):
+        table.add_column(col, **kw)
+    figures = {}
+    total_ok = total_n = 0
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("running goldens", total=len(by_model))
+        for name, cases in by_model.items():
+            progress.update(task, description=f"running {Path(name).stem}")
+            model = session.load(root / name)
+            xs = np.stack([golden_input(c, model.inputs[0], root) for c in cases])
+            model.run(xs[:1])  # prepare (and compile loops) outside the timing
+            t0 = time.perf_counter()
+            res = model.run(xs)
+            per_inf = (time.perf_counter() - t0) / len(cases)
+            ok = sum(_matches(c, y) for c, y in zip(cases, res.outputs[0]))
+            total_ok += ok
+            total_n += len(cases)
+            g = model.graph
+            params = sum(t.nbytes for t in g.tensors if t.is_constant)
+            figures[Path(name).stem] = {"goldens": (ok, len(cases)), "ms": per_inf * 1e3}
+            table.add_row(Path(name).stem, str(len(g.ops)), fmt_count(res.total.macs), fmt_count(params),
+                          f"[{'green' if ok == len(cases) else 'red'}]{ok}/{len(cases)}[/]",
+                          f"{per_inf * 1e3:.3f}")
+            progress.advance(task)
+    console.print(table)
+    console.print(f"[bold]{total_ok}/{total_n}[/] golden outputs reproduced bit for bit.\n")
+
+    kws = session.load(root / "mlperf_tiny/kws_ref_model.tflite")
+    yes = [c for c in by_model["mlperf_tiny/kws_ref_model.tflite"] if "yes" in c.input][0]
+    res = kws.run(golden_input(yes, kws.inputs[0], root))
+    probs = (res.outputs[0].reshape(-1).astype(np.float64) + 128) / 256
+    top = int(np.argmax(probs))
+    console.print(f"Keyword spotting on [bold]{Path(yes.input).name}[/]: heard "
+                  f"[bold green]'{KWS_LABELS[top]}'[/] (p = {probs[top]:.2f})")
+    console.print(profile_table(res.ops, res.total, title="kws per-op profile (reference backend)"))
+    dominant = max(kws.graph.ops, key=lambda op: work_of(op).macs)
+    console.print(f"[dim]{sum(1 for op in kws.graph.ops if work_of(op).kind == 'gemm')} of "
+                  f"{len(kws.graph.ops)} ops are GEMMs; the largest is {dominant.label}.[/]")
+    figures["kws_top"] = KWS_LABELS[top]
+    return figures
+
+
+def _matches(case, output: np.ndarray) -> bool:
+    expected = np.array(case.tflm_output, dtype=output.dtype).reshape(output.shape)
+    same = np.array_equal(output.view(np.uint8), expected.view(np.uint8))
+    return same and (case.expected is None or check_value(case, output) == case.expected)

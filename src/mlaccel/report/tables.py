@@ -1,0 +1,90 @@
+"""Terminal tables (rich) for models and per-op profiles."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from ..graph import Graph, Op
+from ..stats import Stats
+from ..workload import work_of
+
+__all__ = ["model_table", "profile_table", "fmt_count", "fmt_shape"]
+
+
+def fmt_count(n: float) -> str:
+    """``12.5M``, ``640``, ``2.7k``: compact counts for tables."""
+    n = float(n)
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.3g}{unit}"
+    return f"{n:.0f}"
+
+
+def fmt_shape(shape) -> str:
+    return "x".join(str(d) for d in shape) if shape else "scalar"
+
+
+def _attrs(op: Op) -> str:
+    a = op.attrs
+    parts = []
+    if "filter_h" in a:
+        parts.append(f"{a['filter_h']}x{a['filter_w']}")
+    elif op.input(1) is not None and len(op.input(1).shape) == 4:
+        w = op.input(1).shape
+        parts.append(f"{w[1]}x{w[2]}")
+    if "stride_h" in a and (a["stride_h"], a["stride_w"]) != (1, 1):
+        parts.append(f"s{a['stride_h']}x{a['stride_w']}")
+    if a.get("dilation_h", 1) != 1 or a.get("dilation_w", 1) != 1:
+        parts.append(f"d{a['dilation_h']}x{a['dilation_w']}")
+    if "padding" in a:
+        parts.append(a["padding"])
+    if a.get("activation", "NONE") != "NONE":
+        parts.append(a["activation"])
+    return " ".join(parts)
+
+
+def model_table(graph: Graph, title: str = "") -> Table:
+    """Per-op table: type, shapes, output quantization, MACs and parameters, with totals."""
+    t = Table(title=title or graph.name, title_justify="left", show_footer=True)
+    t.add_column("#", justify="right")
+    t.add_column("op", footer="total", no_wrap=True)
+    t.add_column("input", style="dim", no_wrap=True)
+    t.add_column("output", no_wrap=True)
+    t.add_column("attrs", style="dim")
+    t.add_column("out quant", style="dim")
+    macs = [work_of(op).macs for op in graph.ops]
+    params = [sum(x.nbytes for x in op.inputs if x is not None and x.is_constant) for op in graph.ops]
+    t.add_column("MACs", justify="right", footer=fmt_count(sum(macs)))
+    t.add_column("params (B)", justify="right", footer=fmt_count(sum(params)))
+    for op, m, p in zip(graph.ops, macs, params):
+        x = op.input(0)
+        out = op.outputs[0]
+        t.add_row(str(op.index), op.type, fmt_shape(x.shape) if x is not None else "-",
+                  fmt_shape(out.shape), _attrs(op), out.quant.describe() if out.quant else out.dtype.name,
+                  fmt_count(m) if m else "", fmt_count(p) if p else "")
+    return t
+
+
+def profile_table(ops: list[Stats], total: Stats, title: str = "") -> Table:
+    """Per-op Stats of a run: MACs, parameters, bytes moved, and cycles where the target has them."""
+    timed = total.cycles > 0
+    t = Table(title=title, title_justify="left", show_footer=True)
+    t.add_column("op", footer="total", no_wrap=True)
+    t.add_column("output", no_wrap=True)
+    t.add_column("MACs", justify="right", footer=fmt_count(total.macs))
+    t.add_column("share", footer="", no_wrap=True)
+    t.add_column("param B", justify="right", footer=fmt_count(total.param_bytes))
+    t.add_column("read B", justify="right", footer=fmt_count(total.reads.get("activations", 0)))
+    t.add_column("write B", justify="right", footer=fmt_count(total.writes.get("activations", 0)))
+    if timed:
+        t.add_column("cycles", justify="right", footer=fmt_count(total.cycles))
+    for s in ops:
+        share = s.macs / total.macs if total.macs else 0.0
+        bar = "█" * int(round(share * 10)) if share else ""
+        row = [s.op, fmt_shape(s.output_shape), fmt_count(s.macs) if s.macs else "",
+               f"[cyan]{bar}[/] {share:.0%}" if share else "", fmt_count(s.param_bytes) if s.param_bytes else "",
+               fmt_count(s.reads.get("activations", 0)), fmt_count(s.writes.get("activations", 0))]
+        if timed:
+            row.append(fmt_count(s.cycles))
+        t.add_row(*row)
+    return t
