@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Wall-clock deadlines fail on noisy machines and on the first call that loads compiled loops.
+settings.register_profile("mlaccel", deadline=None)
+settings.load_profile("mlaccel")
 
 from mlaccel.samples import MODEL_ALIASES, models_dir
 

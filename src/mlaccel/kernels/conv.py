@@ -131,7 +131,7 @@ def eval_conv(p: ConvParams, inputs: list) -> np.ndarray:
             cols = cols.reshape(cols.shape[0], w.k_h * w.k_w, p.groups, -1)
             acc = np.concatenate([cols[:, :, g, :].reshape(cols.shape[0], -1) @ p.weights[g]
                                   for g in range(p.groups)], axis=1)
-        out[s0:s0 + step] = p.requant(acc, p.bias).reshape(-1, w.out_h, w.out_w, acc.shape[-1])
+        p.requant(acc, p.bias, out[s0:s0 + step])
     return out.reshape((n,) + p.out_shape)
 
 

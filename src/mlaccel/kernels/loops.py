@@ -28,15 +28,13 @@ def _mbqm(x, multiplier, left, right):
 
 
 @njit(cache=True, nogil=True)
-def requantize_rows(acc, bias, multiplier, left, right, zero_point, lo, hi):
-    """int8 ``clip(mbqm(acc + bias) + zero_point, lo, hi)``; channels on the last axis of 2-D ``acc``."""
+def requantize_rows(acc, bias, multiplier, left, right, zero_point, lo, hi, out):
+    """``out = int8 clip(mbqm(acc + bias) + zero_point, lo, hi)``; channels on the last axis of 2-D ``acc``."""
     rows, cols = acc.shape
-    out = np.empty((rows, cols), np.int8)
     for r in range(rows):
         for c in range(cols):
             v = _mbqm(np.int64(acc[r, c]) + bias[c], multiplier[c], left[c], right[c]) + zero_point
             out[r, c] = min(max(v, lo), hi)
-    return out
 
 
 @njit(cache=True, nogil=True)
@@ -65,36 +63,37 @@ def depthwise(x, w, depth_mult, offset, s_h, s_w, d_h, d_w, pad_top, pad_left, o
               bias, multiplier, left, right, zero_point, lo, hi):
     """DepthwiseConvPerChannel: int8 (B, H, W, C) and (KH, KW, C*m) int32 weights to int8 output.
 
-    Accumulates in int32 as TFLM does (|x + offset| <= 255 and |w| <= 127 keep every sum of up
-    to 66,000 taps in range).
+    Works a whole output row at a time: each tap's valid column range is found once per row, and
+    the inner loop runs over contiguous channels. Accumulates in int32 as TFLM does.
     """
     batch, in_h, in_w, c_in = x.shape
     k_h, k_w, c_out = w.shape
+    off = np.int32(offset)  # keep the multiply-accumulate in int32 so it vectorizes
     out = np.empty((batch, out_h, out_w, c_out), np.int8)
+    acc = np.empty((out_w, c_out), np.int32)
     for b in range(batch):
-        acc = np.empty(c_out, np.int32)
-        xs = np.empty(c_out, np.int32)
         for oy in range(out_h):
-            for ox in range(out_w):
-                acc[:] = 0
-                for ky in range(k_h):
-                    iy = oy * s_h - pad_top + ky * d_h
-                    if iy < 0 or iy >= in_h:
-                        continue
-                    for kx in range(k_w):
-                        ix = ox * s_w - pad_left + kx * d_w
-                        if ix < 0 or ix >= in_w:
-                            continue
+            acc[:, :] = 0
+            for ky in range(k_h):
+                iy = oy * s_h - pad_top + ky * d_h
+                if iy < 0 or iy >= in_h:
+                    continue
+                for kx in range(k_w):
+                    # output columns whose tap falls inside the input: 0 <= ox*s_w + shift < in_w
+                    shift = kx * d_w - pad_left
+                    ox0 = max(0, (-shift + s_w - 1) // s_w)
+                    ox1 = min(out_w, (in_w - shift + s_w - 1) // s_w)
+                    for ox in range(ox0, ox1):
+                        ix = ox * s_w + shift
                         if depth_mult == 1:
                             for c in range(c_out):
-                                acc[c] += w[ky, kx, c] * (np.int32(x[b, iy, ix, c]) + offset)
+                                acc[ox, c] += w[ky, kx, c] * (np.int32(x[b, iy, ix, c]) + off)
                         else:
                             for c in range(c_out):
-                                xs[c] = np.int32(x[b, iy, ix, c // depth_mult]) + offset
-                            for c in range(c_out):
-                                acc[c] += w[ky, kx, c] * xs[c]
+                                acc[ox, c] += w[ky, kx, c] * (np.int32(x[b, iy, ix, c // depth_mult]) + off)
+            for ox in range(out_w):
                 for c in range(c_out):
-                    v = _mbqm(np.int64(acc[c]) + bias[c], multiplier[c], left[c], right[c]) + zero_point
+                    v = _mbqm(np.int64(acc[ox, c]) + bias[c], multiplier[c], left[c], right[c]) + zero_point
                     out[b, oy, ox, c] = min(max(v, lo), hi)
     return out
 

@@ -95,11 +95,16 @@ class Requant:
         m, s = (np.ascontiguousarray(np.broadcast_to(v, (channels,)), np.int64) for v in (m, s))
         return cls(m, np.maximum(s, 0), np.maximum(-s, 0), int(zero_point), int(lo), int(hi))
 
-    def __call__(self, acc: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        """Requantize accumulators (any integer-valued dtype; channels on the last axis) to int8."""
+    def __call__(self, acc: np.ndarray, bias: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Requantize accumulators (any integer-valued dtype; channels on the last axis) to int8.
+
+        ``out``, if given, is an int8 array of ``acc``'s shape that receives the result.
+        """
         flat = acc.reshape(-1, acc.shape[-1])
-        return loops.requantize_rows(flat, bias, self.multiplier, self.left, self.right,
-                                     self.zero_point, self.lo, self.hi).reshape(acc.shape)
+        res = np.empty(flat.shape, np.int8) if out is None else out.reshape(flat.shape)
+        loops.requantize_rows(flat, bias, self.multiplier, self.left, self.right, self.zero_point,
+                              self.lo, self.hi, res)
+        return res.reshape(acc.shape) if out is None else out
 
 
 _ACT_LIMITS = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}

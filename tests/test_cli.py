@@ -1,0 +1,59 @@
+"""The command line: info, run (tables and --json), demo, and clean errors."""
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from mlaccel.cli import app
+from mlaccel.samples import golden_cases
+
+from .conftest import MODELS, model_path
+
+runner = CliRunner()
+
+
+def test_info_lists_ops_and_totals():
+    r = runner.invoke(app, ["info", "kws"], terminal_width=160)
+    assert r.exit_code == 0, r.output
+    assert "DEPTHWISE_CONV_2D" in r.output and "2.66M" in r.output and "10x4" in r.output
+
+
+def test_run_json_matches_golden():
+    case = next(c for c in golden_cases(MODELS) if c.input.endswith("yes_9.dat"))
+    r = runner.invoke(app, ["run", str(model_path("kws")), "--input", str(MODELS / case.input), "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert np.array(doc["outputs"][0]).reshape(-1).tolist() == case.tflm_output
+    assert len(doc["ops"]) == 13 and doc["ops"][0]["macs"] == 320000
+    assert doc["total"]["macs"] == 2_656_768 and doc["batch"] == 1
+
+
+def test_run_check_against_tflm_and_uint8_batch():
+    r = runner.invoke(app, ["run", "hps", "-i", str(MODELS / "inputs/hps/hps_0.dat"), "--uint8-shift",
+                            "--check"], terminal_width=160)
+    assert r.exit_code == 0, r.output
+    assert "bit-exact with TFLite-Micro" in r.output and "[[-75]]" in r.output
+
+
+def test_raw_file_with_several_samples_runs_as_batch(tmp_path):
+    f = tmp_path / "two.bin"
+    f.write_bytes(np.zeros(2 * 640, np.int8).tobytes())
+    r = runner.invoke(app, ["run", "ad", "-i", str(f), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["batch"] == 2
+
+
+def test_errors_are_one_line():
+    r = runner.invoke(app, ["run", "/no/such.tflite"])
+    assert r.exit_code == 1 and "does not exist" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, ["run", "kws", "-i", str(MODELS / "inputs/vww/quant_test_no_0.dat")])
+    assert r.exit_code == 1 and "needs 490" in r.output
+    r = runner.invoke(app, ["run", "kws", "--target", "nope"])
+    assert r.exit_code == 1 and "Unknown target" in r.output
+
+
+def test_demo_reproduces_all_goldens():
+    r = runner.invoke(app, ["demo"], terminal_width=160)
+    assert r.exit_code == 0, r.output
+    assert "60/60 golden outputs reproduced" in r.output and "heard 'yes'" in r.output
