@@ -1,0 +1,99 @@
+"""Technology tables: energy and area per action, each number with its source.
+
+Tables are TOML data files (``mlaccel/energy/data/<name>.toml``, or any path), so they can be
+swapped without touching a hardware model. Hardware models count actions; this module prices them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import MlaccelError
+
+__all__ = ["TechTable", "load_table", "TABLES_DIR"]
+
+TABLES_DIR = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class TechTable:
+    """Per-action energy (pJ) and area (um^2) of one technology.
+
+    Attributes
+    ----------
+    name : str
+    energy_pj : dict
+        Action name -> pJ, e.g. ``mult_int8``, ``add_int32``, ``dram_64b``.
+    area_um2 : dict
+        Component name -> um^2.
+    sram_points : tuple of (KiB, pJ per 64-bit access)
+    sources : dict
+        Entry name -> the citation its number comes from.
+    """
+
+    name: str
+    energy_pj: dict
+    area_um2: dict
+    sram_points: tuple
+    sources: dict
+
+    def pj(self, action: str) -> float:
+        """Energy of one action in pJ."""
+        try:
+            return self.energy_pj[action]
+        except KeyError:
+            raise MlaccelError(f"Technology table '{self.name}' has no energy for '{action}'; it has "
+                               f"{', '.join(sorted(self.energy_pj))}") from None
+
+    def sram_pj_per_byte(self, capacity_bytes: float) -> float:
+        """Energy per byte accessed in an SRAM of this capacity (log-log interpolation), in pJ."""
+        kib = max(capacity_bytes / 1024, 1e-3)
+        pts = self.sram_points
+        x = math.log(kib)
+        xs = [math.log(p[0]) for p in pts]
+        ys = [math.log(p[1]) for p in pts]
+        i = 1
+        while i < len(pts) - 1 and x > xs[i]:
+            i += 1
+        slope = (ys[i] - ys[i - 1]) / (xs[i] - xs[i - 1])
+        return math.exp(ys[i - 1] + slope * (x - xs[i - 1])) / 8
+
+    def dram_pj_per_byte(self) -> float:
+        """DRAM energy per byte, in pJ."""
+        return self.pj("dram_64b") / 8
+
+    def area(self, component: str) -> float | None:
+        """Area of a component in um^2, or None where the table's source gives none."""
+        return self.area_um2.get(component)
+
+
+def load_table(name_or_path: str | os.PathLike = "horowitz-45nm") -> TechTable:
+    """Load a technology table by name (a file in ``TABLES_DIR``) or path."""
+    p = Path(name_or_path)
+    if not p.suffix:
+        p = TABLES_DIR / f"{name_or_path}.toml"
+    return _load(str(p))
+
+
+@lru_cache(maxsize=16)
+def _load(path: str) -> TechTable:
+    p = Path(path)
+    if not p.is_file():
+        known = ", ".join(sorted(f.stem for f in TABLES_DIR.glob("*.toml")))
+        raise MlaccelError(f"Technology table '{path}' does not exist (built in: {known})")
+    try:
+        d = tomllib.loads(p.read_text())
+        energy = {k: float(v["value"]) for k, v in d.get("energy_pj", {}).items()}
+        area = {k: float(v["value"]) for k, v in d.get("area_um2", {}).items()}
+        sources = {k: v["source"] for sec in ("energy_pj", "area_um2") for k, v in d.get(sec, {}).items()}
+        sram = d["sram_64b"]
+        sources["sram_64b"] = sram["source"]
+        points = tuple(sorted((float(a), float(b)) for a, b in sram["points"]))
+    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as e:
+        raise MlaccelError(f"Technology table '{path}' is malformed: {e}") from None
+    return TechTable(d.get("name", p.stem), energy, area, points, sources)

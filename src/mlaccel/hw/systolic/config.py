@@ -1,0 +1,178 @@
+"""Systolic-array configuration: a frozen, validated dataclass, named presets, TOML/YAML files."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from ...errors import MlaccelError
+
+__all__ = ["SystolicConfig", "ConfigError", "PRESETS", "preset", "load_config"]
+
+DATAFLOWS = ("ws", "os", "is")
+
+
+class ConfigError(MlaccelError, ValueError):
+    """A configuration value is out of range; the message names the field."""
+
+
+@dataclass(frozen=True)
+class SystolicConfig:
+    """An R x C array of int8 MAC PEs with three SRAM buffers and a DRAM link.
+
+    Attributes
+    ----------
+    rows, cols : int
+        PE array size.
+    dataflow : str
+        ``"ws"`` (weight stationary), ``"os"`` (output stationary) or ``"is"`` (input stationary).
+    ifmap_sram_kb, filter_sram_kb, ofmap_sram_kb : float
+        Buffer capacities in KiB. With double buffering each holds two halves.
+    word_bytes : int
+        Bytes per operand (1 for int8).
+    acc_bits : int
+        Accumulator width in bits; sums wrap (two's complement) beyond it, as hardware does.
+    double_buffering : bool
+        Prefetch the next fold's operands while the current fold computes.
+    dram_bw : float
+        DRAM bandwidth in bytes per cycle.
+    clock_mhz : float
+        Clock frequency, for times and power.
+    vector_lanes : int
+        Lanes of the post-processing unit that runs pooling, elementwise ops and softmax.
+    tech : str
+        Technology table name (``mlaccel.energy``) or path to a table file.
+    name : str
+        Preset or file name, for reports.
+    """
+
+    rows: int = 16
+    cols: int = 16
+    dataflow: str = "ws"
+    ifmap_sram_kb: float = 64
+    filter_sram_kb: float = 64
+    ofmap_sram_kb: float = 64
+    word_bytes: int = 1
+    acc_bits: int = 32
+    double_buffering: bool = True
+    dram_bw: float = 16.0
+    clock_mhz: float = 500.0
+    vector_lanes: int = 16
+    tech: str = "horowitz-45nm"
+    name: str = field(default="custom", compare=False)
+
+    def __post_init__(self):
+        for f in ("rows", "cols", "word_bytes", "acc_bits", "vector_lanes"):
+            v = getattr(self, f)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ConfigError(f"Config field '{f}' must be a positive integer, got {v!r}")
+        for f in ("ifmap_sram_kb", "filter_sram_kb", "ofmap_sram_kb", "dram_bw", "clock_mhz"):
+            v = getattr(self, f)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0:
+                raise ConfigError(f"Config field '{f}' must be a positive number, got {v!r}")
+        if self.dataflow not in DATAFLOWS:
+            raise ConfigError(f"Config field 'dataflow' must be one of {', '.join(DATAFLOWS)}, "
+                              f"got {self.dataflow!r}")
+        if not 8 <= self.acc_bits <= 64:
+            raise ConfigError(f"Config field 'acc_bits' must be in [8, 64], got {self.acc_bits}")
+        if not isinstance(self.double_buffering, bool):
+            raise ConfigError(f"Config field 'double_buffering' must be true or false, "
+                              f"got {self.double_buffering!r}")
+        self._check_tile_fits()
+
+    @property
+    def acc_bytes(self) -> int:
+        """Bytes per stored partial sum."""
+        return (self.acc_bits + 7) // 8
+
+    @property
+    def buffers(self) -> int:
+        """Halves per SRAM: 2 with double buffering, else 1."""
+        return 2 if self.double_buffering else 1
+
+    def sram_bytes(self, which: str) -> int:
+        """Capacity of ``"ifmap"``, ``"filter"`` or ``"ofmap"`` SRAM in bytes."""
+        return int(getattr(self, f"{which}_sram_kb") * 1024)
+
+    def _check_tile_fits(self) -> None:
+        # The smallest working set of one fold: a column of operands entering each row, the
+        # stationary tile, and one row of outputs or partial sums, per buffer half.
+        need = {
+            "ifmap_sram_kb": self.rows * self.word_bytes,
+            "filter_sram_kb": self.rows * self.cols * self.word_bytes,
+            "ofmap_sram_kb": self.cols * self.acc_bytes,
+        }
+        for f, per_half in need.items():
+            have = getattr(self, f) * 1024
+            if have < per_half * self.buffers:
+                raise ConfigError(
+                    f"Config field '{f}' is {getattr(self, f)} KiB, too small to hold one tile of a "
+                    f"{self.rows}x{self.cols} array ({per_half * self.buffers} bytes needed"
+                    f"{' with double buffering' if self.double_buffering else ''})")
+
+    def replace(self, **changes) -> "SystolicConfig":
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+PRESETS: dict[str, SystolicConfig] = {
+    # The course's lab array: 4x4, weight stationary, tiny buffers.
+    "lab-4x4-ws": SystolicConfig(4, 4, "ws", 4, 4, 4, dram_bw=4, clock_mhz=100, vector_lanes=4,
+                                 name="lab-4x4-ws"),
+    # An edge accelerator in the Eyeriss/Edge-TPU class.
+    "edge-16x16-os": SystolicConfig(16, 16, "os", 64, 64, 64, dram_bw=16, clock_mhz=500,
+                                    vector_lanes=16, name="edge-16x16-os"),
+    # TPU v1 (Jouppi et al., ISCA 2017): 256x256 int8 WS at 700 MHz, 24 MiB unified buffer,
+    # 4 MiB accumulators, ~34 GB/s DDR3 (~49 B/cycle). The unified buffer is split here between
+    # ifmap (24 MiB) and filter (weight FIFO, 256 KiB) SRAMs.
+    "tpu-v1-like": SystolicConfig(256, 256, "ws", 24 * 1024, 256, 4 * 1024, dram_bw=49, clock_mhz=700,
+                                  vector_lanes=256, name="tpu-v1-like"),
+    # SCALE-Sim's default 32x32 configuration (scale.cfg: 64 KiB per SRAM, WS).
+    "scalesim-32x32": SystolicConfig(32, 32, "ws", 64, 64, 64, dram_bw=10, clock_mhz=1000,
+                                     vector_lanes=32, name="scalesim-32x32"),
+}
+
+
+def preset(name: str) -> SystolicConfig:
+    """A named preset; the error lists the known names."""
+    if name not in PRESETS:
+        raise ConfigError(f"Unknown systolic preset '{name}'; presets: {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+def load_config(path: str | os.PathLike) -> SystolicConfig:
+    """Read a config from a TOML or YAML file.
+
+    Keys are the field names of :class:`SystolicConfig`; ``preset = "name"`` starts from a preset.
+    A table ``[systolic]`` may hold the keys. Unknown keys are errors.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"Config file '{p}' does not exist")
+    text = p.read_text()
+    try:
+        if p.suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+        else:
+            data = tomllib.loads(text)
+    except Exception as e:  # noqa: BLE001 - both parsers' errors carry the line
+        raise ConfigError(f"Config file '{p}' cannot be parsed: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"Config file '{p}' must hold a table of fields")
+    data = dict(data.get("systolic", data))
+    base = preset(data.pop("preset")) if "preset" in data else SystolicConfig()
+    known = {f.name for f in fields(SystolicConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"Config file '{p}': unknown field(s) {', '.join(unknown)}; "
+                          f"known: {', '.join(sorted(known))}")
+    data.setdefault("name", p.stem)
+    try:
+        return base.replace(**data)
+    except ConfigError as e:
+        raise ConfigError(f"Config file '{p}': {e}") from None
