@@ -84,6 +84,7 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: outputs, ops, total")] = False,
     uint8_shift: Annotated[bool, typer.Option("--uint8-shift", help="Raw files are uint8; subtract 128 (CFU Playground images)")] = False,
     check: Annotated[bool, typer.Option(help="Also run TFLite-Micro and compare outputs bit for bit")] = False,
+    plot: Annotated[Optional[Path], typer.Option(help="Write a per-layer PNG of cycles and utilization (timed targets)")] = None,
 ):
     """Run a model and print its outputs and per-op profile."""
     try:
@@ -102,17 +103,37 @@ def run(
         json.dump(doc, sys.stdout)
         sys.stdout.write("\n")
         return
+    if plot is not None:
+        if res.total.cycles == 0:
+            _fail(MlaccelError(f"--plot needs a timed target; '{res.target}' models no cycles"))
+        from .report.plots import layer_plot
+
+        layer_plot(res.ops, plot, title=f"{Path(m.graph.name).name} on {res.target}")
     if note:
         console.print(f"[yellow]{note}[/]")
     for t, y in zip(m.outputs, res.outputs):
         _print_output(t, y)
     console.print(profile_table(res.ops, res.total, title=f"{Path(m.graph.name).name} on '{res.target}'"
                                 f" (batch {res.batch}, {res.seconds * 1e3:.2f} ms)"))
+    if res.total.cycles:
+        clock = getattr(res_config(res, target), "clock_mhz", None)
+        t_us = f", {res.total.cycles / clock:.1f} us at {clock:g} MHz" if clock else ""
+        console.print(f"{res.total.cycles:,} cycles ({res.total.stall_cycles:,} stalled){t_us}, "
+                      f"utilization {res.total.utilization:.1%}, {res.total.energy_total_pj / 1e6:.3g} uJ")
+    if plot is not None:
+        console.print(f"wrote {plot}")
     if exact is not None:
         console.print("[bold green]bit-exact with TFLite-Micro[/]" if exact else
                       "[bold red]outputs differ from TFLite-Micro[/]")
         if not exact:
             raise typer.Exit(2)
+
+
+def res_config(res: session.Result, target: str):
+    """The config of the backend a timed run used."""
+    from .targets import resolve_target
+
+    return resolve_target(target).config
 
 
 def _check(m: session.Model, xs: list[np.ndarray], res: session.Result) -> bool:

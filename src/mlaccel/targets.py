@@ -1,6 +1,12 @@
-"""Turn a ``--target`` string into a Backend."""
+"""Turn a ``--target`` string into a Backend.
+
+``reference``, ``systolic:PRESET`` (see ``mlaccel.hw.systolic.PRESETS``) or a path to a systolic
+config file (``.toml``, ``.yaml``).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from .backend import Backend
 from .errors import TargetError
@@ -8,8 +14,8 @@ from .reference import ReferenceBackend
 
 __all__ = ["resolve_target", "TARGETS"]
 
-# name -> factory; families with presets take "family:preset".
-TARGETS = {"reference": ReferenceBackend}
+TARGETS = ("reference", "systolic:PRESET", "path/to/config.toml")
+_CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
 
 
 def resolve_target(target: str | Backend) -> Backend:
@@ -18,11 +24,20 @@ def resolve_target(target: str | Backend) -> Backend:
     Raises
     ------
     TargetError
-        Unknown target; the message lists the known ones.
+        Unknown target or preset; the message lists what is known.
     """
     if not isinstance(target, str):
         return target
-    family = target.split(":", 1)[0]
-    if family not in TARGETS:
-        raise TargetError(f"Unknown target '{target}'; known targets: {', '.join(sorted(TARGETS))}")
-    return TARGETS[family]()
+    if target == "reference":
+        return ReferenceBackend()
+    from .hw.systolic import PRESETS, SystolicBackend, load_config, preset
+
+    if target.startswith("systolic:"):
+        name = target.split(":", 1)[1]
+        if name not in PRESETS:
+            raise TargetError(f"Unknown systolic preset '{name}'; presets: {', '.join(PRESETS)}")
+        return SystolicBackend(preset(name))
+    if target.endswith(_CONFIG_SUFFIXES) or Path(target).is_file():
+        return SystolicBackend(load_config(target))
+    raise TargetError(f"Unknown target '{target}'; known targets: reference, "
+                      + ", ".join(f"systolic:{p}" for p in PRESETS) + ", or a .toml/.yaml config file")

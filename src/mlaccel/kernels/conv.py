@@ -219,3 +219,33 @@ def eval_fully_connected(p: FullyConnectedParams, inputs: list) -> np.ndarray:
 CONV_2D = Kernel(prepare_conv, eval_conv)
 DEPTHWISE_CONV_2D = Kernel(prepare_depthwise, eval_depthwise)
 FULLY_CONNECTED = Kernel(prepare_fully_connected, eval_fully_connected)
+
+
+def accumulators(p, x: np.ndarray) -> np.ndarray:
+    """The int64 accumulators (bias included) that CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED
+    requantizes, for inputs with a leading sample axis; channels on the last axis.
+
+    Hardware models with narrower accumulators wrap these before :meth:`Requant.__call__`.
+    """
+    if isinstance(p, FullyConnectedParams):
+        xi = x.reshape(-1, p.depth).astype(np.int64) + p.in_offset
+        return xi @ p.weights.astype(np.int64) + p.bias
+    xs = x.reshape((-1,) + p.in_shape[1:])
+    w = p.window
+    if isinstance(p, ConvParams):
+        cols = _im2col(xs, p.in_offset, w, np.dtype(np.float64)).astype(np.int64)
+        cols = cols.reshape(cols.shape[0], w.k_h * w.k_w, p.groups, -1)
+        acc = np.concatenate([cols[:, :, g, :].reshape(cols.shape[0], -1) @ p.weights[g].astype(np.int64)
+                              for g in range(p.groups)], axis=1)
+        return acc.reshape(xs.shape[0], w.out_h, w.out_w, -1) + p.bias
+    xp = np.zeros((xs.shape[0], w.in_h + w.pad_top + w.pad_bottom, w.in_w + w.pad_left + w.pad_right,
+                   xs.shape[-1]), np.int64)
+    xp[:, w.pad_top:w.pad_top + w.in_h, w.pad_left:w.pad_left + w.in_w] = xs.astype(np.int64) + p.in_offset
+    xp = np.repeat(xp, p.multiplier, axis=3)
+    acc = np.zeros((xs.shape[0], w.out_h, w.out_w, p.weights.shape[-1]), np.int64)
+    h_span, w_span = (w.out_h - 1) * w.stride_h + 1, (w.out_w - 1) * w.stride_w + 1
+    for kh in range(w.k_h):
+        for kw in range(w.k_w):
+            y0, x0 = kh * w.dil_h, kw * w.dil_w
+            acc += xp[:, y0:y0 + h_span:w.stride_h, x0:x0 + w_span:w.stride_w] * p.weights[kh, kw]
+    return acc + p.bias

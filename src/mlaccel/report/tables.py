@@ -66,25 +66,41 @@ def model_table(graph: Graph, title: str = "") -> Table:
 
 
 def profile_table(ops: list[Stats], total: Stats, title: str = "") -> Table:
-    """Per-op Stats of a run: MACs, parameters, bytes moved, and cycles where the target has them."""
+    """Per-op Stats of a run. Untimed targets show bytes moved; timed ones show cycles,
+    stalls, utilization, SRAM and DRAM traffic and energy."""
     timed = total.cycles > 0
     t = Table(title=title, title_justify="left", show_footer=True)
     t.add_column("op", footer="total", no_wrap=True)
-    t.add_column("output", no_wrap=True)
+    if not timed:
+        t.add_column("output", no_wrap=True)
     t.add_column("MACs", justify="right", footer=fmt_count(total.macs))
-    t.add_column("share", footer="", no_wrap=True)
-    t.add_column("param B", justify="right", footer=fmt_count(total.param_bytes))
-    t.add_column("read B", justify="right", footer=fmt_count(total.reads.get("activations", 0)))
-    t.add_column("write B", justify="right", footer=fmt_count(total.writes.get("activations", 0)))
+    if not timed:
+        t.add_column("share", footer="", no_wrap=True)
     if timed:
+        sram = lambda s: sum(v for k, v in {**s.reads, **s.writes}.items() if k.endswith("_sram"))  # noqa: E731
+        dram = lambda s: s.reads.get("dram", 0) + s.writes.get("dram", 0)  # noqa: E731
         t.add_column("cycles", justify="right", footer=fmt_count(total.cycles))
+        t.add_column("stall", justify="right", footer=fmt_count(total.stall_cycles))
+        t.add_column("util", justify="right", footer=f"{(total.utilization or 0):.1%}")
+        t.add_column("SRAM B", justify="right", footer=fmt_count(sram(total)))
+        t.add_column("DRAM B", justify="right", footer=fmt_count(dram(total)))
+        t.add_column("uJ", justify="right", footer=f"{total.energy_total_pj / 1e6:.3g}")
+    else:
+        t.add_column("param B", justify="right", footer=fmt_count(total.param_bytes))
+        t.add_column("read B", justify="right", footer=fmt_count(total.reads.get("activations", 0)))
+        t.add_column("write B", justify="right", footer=fmt_count(total.writes.get("activations", 0)))
     for s in ops:
         share = s.macs / total.macs if total.macs else 0.0
         bar = "█" * int(round(share * 10)) if share else ""
-        row = [s.op, fmt_shape(s.output_shape), fmt_count(s.macs) if s.macs else "",
-               f"[cyan]{bar}[/] {share:.0%}" if share else "", fmt_count(s.param_bytes) if s.param_bytes else "",
-               fmt_count(s.reads.get("activations", 0)), fmt_count(s.writes.get("activations", 0))]
         if timed:
-            row.append(fmt_count(s.cycles))
+            row = [s.op, fmt_count(s.macs) if s.macs else ""]
+            row += [fmt_count(s.cycles), fmt_count(s.stall_cycles) if s.stall_cycles else "",
+                    f"{s.utilization:.0%}" if s.macs else "-", fmt_count(sram(s)), fmt_count(dram(s)),
+                    f"{s.energy_total_pj / 1e6:.3g}"]
+        else:
+            row = [s.op, fmt_shape(s.output_shape), fmt_count(s.macs) if s.macs else "",
+                   f"[cyan]{bar}[/] {share:.0%}" if share else ""]
+            row += [fmt_count(s.param_bytes) if s.param_bytes else "",
+                    fmt_count(s.reads.get("activations", 0)), fmt_count(s.writes.get("activations", 0))]
         t.add_row(*row)
     return t

@@ -4,9 +4,10 @@ Two fidelities agree: the closed-form model (:mod:`.dataflow`, :mod:`.memory`) f
 design-space sweeps, and the cycle-stepped PE model (:mod:`.pe_array`) for verification.
 """
 
+from .backend import SystolicBackend
 from .config import PRESETS, ConfigError, SystolicConfig, load_config, preset
 from .dataflow import Mapping, map_gemm
 from .pe_array import simulate_gemm
 
-__all__ = ["SystolicConfig", "ConfigError", "PRESETS", "preset", "load_config", "Mapping", "map_gemm",
+__all__ = ["SystolicBackend", "SystolicConfig", "ConfigError", "PRESETS", "preset", "load_config", "Mapping", "map_gemm",
            "simulate_gemm"]

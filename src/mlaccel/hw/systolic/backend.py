@@ -1,0 +1,194 @@
+"""The systolic-array backend: real outputs from the golden kernels, costs from the closed form.
+
+CONV_2D and FULLY_CONNECTED run as GEMMs on the array (grouped convolutions as one GEMM per
+group), DEPTHWISE_CONV_2D in the array's column-FIR mode (:mod:`.depthwise`), and every other op on
+the post-processing vector unit. Outputs equal the reference backend's unless the configured
+accumulator is too narrow for a layer, in which case sums wrap as the hardware's would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
+
+import numpy as np
+
+from ...backend import OpResult
+from ...energy import TechTable, load_table
+from ...errors import UnsupportedOpError
+from ...graph import Op
+from ...kernels import KERNELS
+from ...kernels.conv import ConvParams, DepthwiseParams, FullyConnectedParams, accumulators
+from ...stats import Stats
+from ...workload import work_of
+from .config import SystolicConfig
+from .dataflow import map_gemm
+from .depthwise import DepthwiseGeometry, map_depthwise
+from .memory import gemm_traffic, stall_cycles
+from .pe_array import wrap
+
+__all__ = ["SystolicBackend", "VECTOR_COSTS"]
+
+# Lane-cycles per output element on the vector unit (one lane does one simple integer op per
+# cycle, pipelined). Pooling costs one per window tap; softmax makes three passes (max, sum of
+# exponentials, normalize); RESHAPE only relabels a buffer.
+VECTOR_COSTS = {
+    "ADD": 1, "SUB": 1, "MUL": 1, "LOGISTIC": 1, "QUANTIZE": 1, "DEQUANTIZE": 1,
+    "PAD": 1, "STRIDED_SLICE": 1, "CONCATENATION": 1, "SOFTMAX": 3, "RESHAPE": 0,
+}
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    evaluate: Any
+    params: Any
+    stats: Stats
+    wrap_bits: int | None  # accumulator width to wrap to, when it can overflow
+
+
+class SystolicBackend:
+    """Runs a model on a :class:`SystolicConfig` array; Stats describe one inference."""
+
+    name = "systolic"
+
+    def __init__(self, config: SystolicConfig):
+        self.config = config
+        self.tech: TechTable = load_table(config.tech)
+        self.name = f"systolic:{config.name}"
+
+    def prepare(self, op: Op) -> _Prepared:
+        kernel = KERNELS.get(op.type)
+        if kernel is None:
+            raise UnsupportedOpError(f"Op {op.label} is not supported by the systolic backend",
+                                     op_type=op.type, op_index=op.index)
+        params = kernel.prepare(op)
+        if isinstance(params, (ConvParams, FullyConnectedParams)):
+            stats = self._gemm_stats(op, params)
+        elif isinstance(params, DepthwiseParams):
+            stats = self._depthwise_stats(op, params)
+        else:
+            stats = self._vector_stats(op)
+        return _Prepared(kernel.eval, params, stats, self._wrap_bits(params))
+
+    def run(self, op: Op, prepared: _Prepared, inputs: list) -> OpResult:
+        p = prepared.params
+        if prepared.wrap_bits is None:
+            out = prepared.evaluate(p, inputs)
+        else:
+            acc = wrap(accumulators(p, inputs[0]), prepared.wrap_bits)
+            n = inputs[0].shape[0]
+            out = p.requant(acc, np.zeros_like(p.bias)).reshape((n,) + p.out_shape)
+        return OpResult([out], prepared.stats)
+
+    # -- accumulator width -------------------------------------------------------------------
+
+    def _wrap_bits(self, p) -> int | None:
+        """The accumulator width to emulate, or None when no sum of this layer can overflow it."""
+        if not isinstance(p, (ConvParams, DepthwiseParams, FullyConnectedParams)):
+            return None
+        bits = self.config.acc_bits
+        if bits >= 32:  # TFLM accumulates in int32; wider changes nothing
+            return None
+        w = np.abs(p.weights.astype(np.int64))
+        per_channel = w.reshape(-1, w.shape[-1]).sum(axis=0) if not isinstance(p, ConvParams) \
+            else w.sum(axis=1).reshape(-1)
+        bound = 255 * per_channel.max() + np.abs(p.bias).max(initial=0)
+        return bits if bound >= 2 ** (bits - 1) else None
+
+    # -- costs ---------------------------------------------------------------------------------
+
+    def _energy(self, macs: int, sram_reads: dict, sram_writes: dict, dram_bytes: int,
+                vector_ops: int = 0) -> dict:
+        t, cfg = self.tech, self.config
+        e = {"mac": macs * (t.pj("mult_int8") + t.pj("add_int32"))}
+        for buf in ("ifmap", "filter", "ofmap"):
+            moved = sram_reads.get(buf, 0) + sram_writes.get(buf, 0)
+            e[f"{buf}_sram"] = moved * t.sram_pj_per_byte(cfg.sram_bytes(buf))
+        e["dram"] = dram_bytes * t.dram_pj_per_byte()
+        if vector_ops:
+            e["vector"] = vector_ops * t.pj("add_int32")
+        return e
+
+    def _finish(self, op: Op, macs: int, compute: int, folds: int, sram_reads: dict, sram_writes: dict,
+                dram_reads: dict, dram_writes: dict, extra: dict, vector_ops: int = 0) -> Stats:
+        cfg = self.config
+        dram = sum(dram_reads.values()) + sum(dram_writes.values())
+        stall = stall_cycles(compute, folds, dram, cfg)
+        cycles = compute + stall
+        reads = {f"{k}_sram": v for k, v in sram_reads.items()}
+        reads["dram"] = sum(dram_reads.values())
+        writes = {f"{k}_sram": v for k, v in sram_writes.items()}
+        writes["dram"] = sum(dram_writes.values())
+        util = macs / (cycles * cfg.rows * cfg.cols) if cycles else 0.0
+        extra = dict(extra, compute_cycles=compute, dram_read_bytes=dram_reads, dram_write_bytes=dram_writes,
+                     time_us=cycles / cfg.clock_mhz)
+        return Stats(op=op.label, cycles=cycles, stall_cycles=stall, macs=macs, utilization=util,
+                     param_bytes=sum(t.nbytes for t in op.inputs if t is not None and t.is_constant),
+                     reads=reads, writes=writes,
+                     energy_pj=self._energy(macs, sram_reads, sram_writes, dram, vector_ops),
+                     output_shape=op.outputs[0].shape, extra=extra)
+
+    def _gemm_stats(self, op: Op, p) -> Stats:
+        cfg = self.config
+        wk = work_of(op)
+        groups = p.groups if isinstance(p, ConvParams) else 1
+        k = wk.k // groups if isinstance(p, ConvParams) else wk.k
+        n = wk.n // groups
+        mp = map_gemm(wk.m, k, n, cfg.rows, cfg.cols, cfg.dataflow)
+        tr = gemm_traffic(mp, cfg)
+        scale = lambda d: {key: v * groups for key, v in d.items()}  # noqa: E731
+        bias_bytes = 4 * wk.n if op.input(2) is not None else 0
+        dram_reads = scale(tr.dram_reads)
+        dram_reads["filter"] += bias_bytes
+        extra = dict(unit="array", dataflow=cfg.dataflow, gemm=(wk.m, k, n), groups=groups,
+                     row_folds=mp.row_folds, col_folds=mp.col_folds, folds=mp.folds * groups,
+                     mapping_efficiency=mp.mapping_efficiency, psum_spill_bytes=tr.psum_spill_bytes * groups)
+        return self._finish(op, mp.macs * groups, mp.compute_cycles * groups, mp.folds * groups,
+                            scale(tr.sram_reads), scale(tr.sram_writes), dram_reads,
+                            scale(tr.dram_writes), extra)
+
+    def _depthwise_stats(self, op: Op, p: DepthwiseParams) -> Stats:
+        cfg = self.config
+        w = p.window
+        batch = p.in_shape[0]
+        g = DepthwiseGeometry(w.in_h, w.in_w, p.in_shape[-1], p.multiplier, w.k_h, w.k_w, w.stride_h,
+                              w.stride_w, w.dil_h, w.dil_w, w.pad_top, w.pad_left, w.out_h, w.out_w)
+        mp = map_depthwise(g, cfg.rows, cfg.cols)
+        e = mp.elements
+        wb, ab = cfg.word_bytes, cfg.acc_bytes
+        outs = g.out_h * g.out_w * g.channels
+        sram_reads = {"ifmap": e["ifmap_reads"] * wb * batch, "filter": e["filter_reads"] * wb,
+                      "ofmap": e["ofmap_reads"] * ab * batch}
+        sram_writes = {"ofmap": ((e["ofmap_writes"] - outs) * ab + outs * wb) * batch}
+        in_bytes = g.in_h * g.in_w * g.channels_in * wb * batch
+        dram_reads = {"ifmap": in_bytes, "filter": e["filter_reads"] * wb + 4 * g.channels, "psum": 0}
+        dram_writes = {"ofmap": outs * wb * batch, "psum": 0}
+        extra = dict(unit="array", dataflow="depthwise column-FIR", channel_folds=mp.channel_folds,
+                     tap_folds=mp.tap_folds, folds=mp.folds * batch, mapping_efficiency=mp.mapping_efficiency,
+                     psum_spill_bytes=0)
+        return self._finish(op, mp.macs * batch, mp.compute_cycles * batch, mp.folds * batch, sram_reads,
+                            sram_writes, dram_reads, dram_writes, extra)
+
+    def _vector_stats(self, op: Op) -> Stats:
+        cfg = self.config
+        out = op.outputs[0]
+        if op.type in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+            per = op.attrs.get("filter_h", 1) * op.attrs.get("filter_w", 1)
+        else:
+            per = VECTOR_COSTS.get(op.type, 1)
+        ops = out.size * per
+        cycles = ceil(ops / cfg.vector_lanes)
+        act_in = sum(t.nbytes for t in op.inputs if t is not None and not t.is_constant)
+        const_in = sum(t.nbytes for t in op.inputs if t is not None and t.is_constant)
+        moved = per > 0
+        sram_reads = {"ifmap": act_in if moved else 0, "filter": const_in if moved else 0, "ofmap": 0}
+        sram_writes = {"ofmap": out.nbytes if moved else 0}
+        # Activations stay on chip when they fit in the ifmap SRAM; otherwise they round-trip DRAM.
+        spills = moved and act_in + out.nbytes > cfg.sram_bytes("ifmap") // cfg.buffers
+        dram_reads = {"ifmap": act_in if spills else 0, "filter": const_in if moved else 0, "psum": 0}
+        dram_writes = {"ofmap": out.nbytes if spills else 0, "psum": 0}
+        extra = dict(unit="vector", lane_ops=ops, folds=1)
+        stats = self._finish(op, 0, cycles, 1, sram_reads, sram_writes, dram_reads, dram_writes, extra,
+                             vector_ops=ops)
+        return stats
