@@ -19,6 +19,7 @@ from .workload import work_of
 
 __all__ = ["run_demo", "KWS_LABELS"]
 
+
 # Output order of the MLPerf Tiny keyword-spotting model (Speech Commands v2, 12 classes).
 KWS_LABELS = ["down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes", "silence", "unknown"]
 
@@ -76,7 +77,35 @@ def run_demo(console: Console) -> dict:
     console.print(f"[dim]{sum(1 for op in kws.graph.ops if work_of(op).kind == 'gemm')} of "
                   f"{len(kws.graph.ops)} ops are GEMMs; the largest is {dominant.label}.[/]")
     figures["kws_top"] = KWS_LABELS[top]
+    figures["systolic"] = _accelerators(console, root, by_model)
     return figures
+
+
+def _accelerators(console: Console, root: Path, by_model: dict) -> dict:
+    """vww on every systolic preset: same outputs, different cycles, utilization and energy."""
+    from .hw.systolic import PRESETS
+
+    name = "mlperf_tiny/vww_96_int8.tflite"
+    model = session.load(root / name)
+    case = by_model[name][0]
+    x = golden_input(case, model.inputs[0], root)
+    ref = model.run(x).outputs[0]
+    t = Table(title="vww on modeled systolic arrays", title_justify="left")
+    for col in ("target", "cycles", "stall", "us", "util", "uJ", "same"):
+        t.add_column(col, justify="left" if col == "target" else "right", no_wrap=True)
+    out = {}
+    for preset in PRESETS.values():
+        res = model.run(x, target=f"systolic:{preset.name}")
+        same = bool(np.array_equal(res.outputs[0], ref))
+        tot = res.total
+        out[preset.name] = tot.cycles
+        t.add_row(f"systolic:{preset.name}", f"{tot.cycles:,}",
+                  f"{tot.stall_cycles / tot.cycles:.0%}", f"{tot.cycles / preset.clock_mhz:,.1f}",
+                  f"{tot.utilization:.1%}", f"{tot.energy_total_pj / 1e6:.1f}",
+                  "[green]yes[/]" if same else "[red]no[/]")
+    console.print(t)
+    console.print("[dim]Try: mlaccel run vww --target systolic:edge-16x16-os --plot vww.png[/]")
+    return out
 
 
 def _matches(case, output: np.ndarray) -> bool:

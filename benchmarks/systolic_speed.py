@@ -1,0 +1,138 @@
+"""Systolic model speed: full ResNet-50 in closed form, against SCALE-Sim 3.0.0 in the same run.
+
+1. The closed-form model on all 54 ResNet-50 layers for WS, OS and IS on a 32x32 array (SCALE-Sim
+   cycles, plus the native model's traffic, stalls and energy). Target: well under 1 s in total.
+2. SCALE-Sim 3.0.0 on a few of the same layers, when it is installed (its own venv; see
+   tools/make_scalesim_oracles.py), timed in a subprocess; the cycles must agree and the speed
+   ratio is printed.
+3. The cycle-stepped PE model's speed in simulated PE-cycles per second.
+
+    python benchmarks/systolic_speed.py [--scalesim-python /tmp/venv-scalesim/bin/python]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from mlaccel.hw.systolic import SystolicConfig, map_gemm, simulate_gemm
+from mlaccel.hw.systolic.memory import gemm_traffic, stall_cycles
+from mlaccel.hw.systolic.scalesim import compute_report
+from mlaccel.hw.systolic.topologies import resnet50, topology_csv
+
+CFG = """[general]
+run_name = bench
+[architecture_presets]
+ArrayHeight: 32
+ArrayWidth: 32
+IfmapSramSzkB: 64
+FilterSramSzkB: 64
+OfmapSramSzkB: 64
+IfmapOffset: 0
+FilterOffset: 10000000
+OfmapOffset: 20000000
+Dataflow : {df}
+Bandwidth : 10
+ReadRequestBuffer: 32
+WriteRequestBuffer: 32
+[layout]
+IfmapCustomLayout: False
+IfmapSRAMBankBandwidth: 10
+IfmapSRAMBankNum: 10
+IfmapSRAMBankPort: 2
+FilterCustomLayout: False
+FilterSRAMBankBandwidth: 10
+FilterSRAMBankNum: 10
+FilterSRAMBankPort: 2
+[sparsity]
+SparsitySupport : false
+SparseRep : ellpack_block
+OptimizedMapping : false
+BlockSize : 8
+RandomNumberGeneratorSeed : 40
+[run_presets]
+InterfaceBandwidth: CALC
+UseRamulatorTrace: False
+"""
+
+DRIVER = """import sys, time
+from scalesim.scale_sim import scalesim
+cfg, topo, layout, out = sys.argv[1:5]
+t0 = time.perf_counter()
+scalesim(save_disk_space=True, verbose=False, config=cfg, topology=topo, layout=layout).run_scale(top_path=out)
+print(time.perf_counter() - t0)
+"""
+
+SAMPLE = ["conv5_3_a", "conv5_3_b", "conv5_3_c"]  # a few ResNet-50 layers SCALE-Sim finishes quickly
+
+
+def closed_form(layers, df: str) -> tuple[list, float]:
+    cfg = SystolicConfig(32, 32, df, 64, 64, 64, dram_bw=10, name="scalesim-32x32")
+    t0 = time.perf_counter()
+    rows = compute_report(layers, cfg)
+    for layer in layers:  # the native model's traffic and stalls as well
+        mp = map_gemm(*layer.gemm, cfg.rows, cfg.cols, df)
+        tr = gemm_traffic(mp, cfg)
+        stall_cycles(mp.compute_cycles, mp.folds, tr.dram_bytes, cfg)
+    return rows, time.perf_counter() - t0
+
+
+def run_scalesim(python: str, layers, df: str) -> tuple[list[int], float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        (t / "c.cfg").write_text(CFG.format(df=df))
+        (t / "topo.csv").write_text(topology_csv(layers))
+        (t / "layout.csv").write_text("Layer name, x,\n")
+        (t / "d.py").write_text(DRIVER)
+        r = subprocess.run([python, str(t / "d.py"), str(t / "c.cfg"), str(t / "topo.csv"),
+                            str(t / "layout.csv"), str(t / "out")], check=True, capture_output=True, text=True)
+        seconds = float(r.stdout.strip().splitlines()[-1])
+        rep = next((t / "out").glob("*/COMPUTE_REPORT.csv")).read_text().splitlines()[1:]
+        return [int(row[2]) for row in csv.reader(rep)], seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = os.environ.get("SCALESIM_PYTHON", "/tmp/venv-scalesim/bin/python")
+    ap.add_argument("--scalesim-python", default=default)
+    args = ap.parse_args()
+    layers = resnet50()
+
+    total = 0.0
+    print(f"ResNet-50 ({len(layers)} layers), 32x32 array")
+    for df in ("ws", "os", "is"):
+        rows, dt = closed_form(layers, df)
+        total += dt
+        print(f"  {df}: {sum(r[2] for r in rows):>13,} cycles (SCALE-Sim mode)  in {dt * 1e3:7.2f} ms")
+    print(f"  closed form, all three dataflows: {total * 1e3:.2f} ms  (target: well under 1000 ms)")
+
+    sample = [l for l in layers if l.name in SAMPLE]
+    if Path(args.scalesim_python).exists():
+        for df in ("ws", "os", "is"):
+            theirs, their_s = run_scalesim(args.scalesim_python, sample, df)
+            rows, ours_s = closed_form(sample, df)
+            same = theirs == [r[2] for r in rows]
+            print(f"  SCALE-Sim 3.0.0 {df} on {', '.join(SAMPLE)}: {their_s:.2f} s; ours {ours_s * 1e6:.0f} us; "
+                  f"cycles equal: {same}; speed ratio {their_s / ours_s:,.0f}x")
+    else:
+        print(f"  SCALE-Sim not found at {args.scalesim_python}; see tools/make_scalesim_oracles.py")
+
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(-128, 128, (196, 288)), rng.integers(-128, 128, (288, 64))
+    for df in ("ws", "os", "is"):
+        t0 = time.perf_counter()
+        run = simulate_gemm(a, b, 8, 8, df)
+        dt = time.perf_counter() - t0
+        assert np.array_equal(run.out, a @ b)
+        print(f"  cycle-stepped 8x8 {df}: {run.cycles:,} cycles, {run.pe_cycles / dt / 1e6:.1f} M PE-cycles/s")
+
+
+if __name__ == "__main__":
+    main()
