@@ -1,0 +1,223 @@
+"""A RISC-V machine: RAM, the ISS core, an ELF loader, the CFU port and firmware calls."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ...errors import MlaccelError
+from . import core
+from .timing import CoreTiming
+
+__all__ = ["Machine", "Cfu", "SimulationError", "disassemble_word"]
+
+_STACK_BYTES = 64 * 1024
+
+
+class SimulationError(MlaccelError):
+    """The simulated program faulted, ran away, or its CFU failed; the message names the pc."""
+
+
+class Cfu(Protocol):
+    """A Custom Function Unit behind the custom-0 opcode.
+
+    ``op(funct3, funct7, in0, in1)`` gets the two 32-bit operands as unsigned ints and returns
+    ``(result, latency_cycles)``; the CPU stalls for the latency.
+    """
+
+    def op(self, funct3: int, funct7: int, in0: int, in1: int) -> tuple[int, int]: ...
+
+
+@dataclass
+class Symbol:
+    name: str
+    addr: int
+    size: int
+
+
+def disassemble_word(word: int) -> str:
+    """A short description of an instruction word, for error messages."""
+    op = word & 0x7F
+    names = {0x33: "OP", 0x13: "OP-IMM", 0x03: "LOAD", 0x23: "STORE", 0x63: "BRANCH", 0x6F: "JAL",
+             0x67: "JALR", 0x37: "LUI", 0x17: "AUIPC", 0x73: "SYSTEM", 0x0B: "CUSTOM-0 (CFU)", 0x0F: "FENCE"}
+    if op == 0x0B:
+        return (f"cfu funct3={(word >> 12) & 7} funct7={word >> 25} rd=x{(word >> 7) & 31} "
+                f"rs1=x{(word >> 15) & 31} rs2=x{(word >> 20) & 31} (0x{word:08x})")
+    return f"{names.get(op, 'unknown opcode')} 0x{word:08x}"
+
+
+class Machine:
+    """RAM at ``base`` holding one firmware image, and the core that runs it.
+
+    Parameters
+    ----------
+    ram_bytes : int
+        RAM size.
+    timing : CoreTiming
+        Timing-model parameters.
+    cfu : Cfu, optional
+        The CFU on the custom-0 port.
+    base : int
+        RAM base address (LiteX's main_ram in CFU Playground).
+    """
+
+    def __init__(self, ram_bytes: int = 16 << 20, timing: CoreTiming | None = None, cfu: Cfu | None = None,
+                 base: int = 0x40000000):
+        self.base = base
+        self.mem = np.zeros(ram_bytes, np.uint8)
+        self.regs = np.zeros(32, np.int64)
+        self.state = np.zeros(4, np.int64)
+        self.state[3] = -1
+        self.counters = np.zeros(len(core.COUNTERS), np.int64)
+        self.timing = timing or CoreTiming()
+        self._timing = self.timing.as_array()
+        self.itags = np.full(self.timing.icache_bytes // self.timing.line_bytes or 1, -1, np.int64)
+        self.dtags = np.full(self.timing.dcache_bytes // self.timing.line_bytes or 1, -1, np.int64)
+        self.cfu = cfu
+        self.symbols: dict[str, Symbol] = {}
+        self.heap = base
+
+    # -- memory --------------------------------------------------------------------------------
+
+    def _offset(self, addr: int, n: int) -> int:
+        off = addr - self.base
+        if off < 0 or off + n > self.mem.size:
+            raise SimulationError(f"Host access of {n} bytes at 0x{addr:08x} is outside RAM "
+                                  f"0x{self.base:08x}..0x{self.base + self.mem.size:08x}")
+        return off
+
+    def write(self, addr: int, data: bytes | np.ndarray) -> None:
+        raw = np.frombuffer(bytes(data) if not isinstance(data, np.ndarray) else data.tobytes(), np.uint8)
+        off = self._offset(addr, raw.size)
+        self.mem[off:off + raw.size] = raw
+
+    def read(self, addr: int, n: int) -> bytes:
+        off = self._offset(addr, n)
+        return self.mem[off:off + n].tobytes()
+
+    def alloc(self, n: int, align: int = 16) -> int:
+        """Reserve ``n`` bytes of RAM after the image; returns the address."""
+        addr = (self.heap + align - 1) // align * align
+        if addr + n > self.base + self.mem.size - _STACK_BYTES:
+            raise SimulationError(f"Out of simulated RAM: {n} more bytes do not fit in "
+                                  f"{self.mem.size} (set a larger ram_bytes)")
+        self.heap = addr + n
+        return addr
+
+    # -- firmware ------------------------------------------------------------------------------
+
+    def load_elf(self, path: str | Path) -> None:
+        """Load an ELF32 little-endian RISC-V executable's PT_LOAD segments and symbols."""
+        data = Path(path).read_bytes()
+        if data[:4] != b"\x7fELF" or data[4] != 1 or data[5] != 1 or struct.unpack_from("<H", data, 18)[0] != 0xF3:
+            raise SimulationError(f"'{path}' is not an ELF32 little-endian RISC-V executable")
+        phoff, shoff = struct.unpack_from("<II", data, 28)
+        phentsize, phnum, shentsize, shnum, shstrndx = struct.unpack_from("<HHHHH", data, 42)
+        end = self.base
+        for i in range(phnum):
+            p_type, p_off, p_vaddr, _, p_filesz, p_memsz = struct.unpack_from("<IIIIII", data, phoff + i * phentsize)
+            if p_type != 1:
+                continue
+            self.write(p_vaddr, data[p_off:p_off + p_filesz])
+            if p_memsz > p_filesz:
+                self.write(p_vaddr + p_filesz, bytes(p_memsz - p_filesz))
+            end = max(end, p_vaddr + p_memsz)
+        self.heap = end
+        self.symbols = _elf_symbols(data, shoff, shentsize, shnum)
+
+    def symbol(self, name: str) -> int:
+        if name not in self.symbols:
+            raise SimulationError(f"The firmware has no symbol '{name}'")
+        return self.symbols[name].addr
+
+    def call(self, func: str | int, *args: int, max_instructions: int = 2_000_000_000) -> int:
+        """Call a firmware function with up to 7 integer arguments; returns a0.
+
+        The firmware's ``_call`` trampoline jumps to the function (a7) and stops at ``ebreak``.
+        """
+        target = self.symbol(func) if isinstance(func, str) else func
+        self.regs[:] = 0
+        for i, v in enumerate(args):
+            self.regs[10 + i] = v & 0xFFFFFFFF
+        self.regs[17] = target
+        self.regs[2] = (self.base + self.mem.size - 16) & ~15  # sp
+        self.state[0] = self.symbol("_call")
+        self.state[2] = 0
+        limit = int(self.counters[1]) + max_instructions
+        while True:
+            status = core.run(self.mem, self.base, self.regs, self.state, self.counters, self._timing,
+                              self.itags, self.dtags, limit)
+            if status == 0:
+                return int(self.regs[10])
+            if status == 2:
+                self._cfu_step()
+                continue
+            raise self._fault(status, max_instructions)
+
+    def _word_at(self, pc: int) -> int:
+        off = pc - self.base
+        return int.from_bytes(self.mem[off:off + 4].tobytes(), "little") if 0 <= off <= self.mem.size - 4 else 0
+
+    def where(self, pc: int) -> str:
+        """``0x40001234 <conv_op+0x58>``: an address with its enclosing function."""
+        best = None
+        for s in self.symbols.values():
+            if s.addr <= pc < s.addr + max(s.size, 1) and (best is None or s.addr > best.addr):
+                best = s
+        return f"0x{pc:08x}" + (f" <{best.name}+0x{pc - best.addr:x}>" if best else "")
+
+    def _fault(self, status: int, max_instructions: int) -> SimulationError:
+        pc = int(self.state[0])
+        what = core.STATUS[status]
+        if status == 3:
+            return SimulationError(f"Instruction limit of {max_instructions:,} reached at pc {self.where(pc)}: "
+                                   f"the firmware ran away")
+        if status in (5, 6, 7, 8):
+            addr = int(self.state[1])
+            return SimulationError(f"{what.capitalize()} at address 0x{addr:08x} by pc {self.where(pc)} "
+                                   f"({disassemble_word(self._word_at(pc))})")
+        if status == 9:
+            return SimulationError(f"Fetch fault: pc {self.where(pc)} is outside RAM or misaligned")
+        return SimulationError(f"{what.capitalize()} at pc {self.where(pc)}: {disassemble_word(self._word_at(pc))}")
+
+    def _cfu_step(self) -> None:
+        pc = int(self.state[0])
+        word = self._word_at(pc)
+        if self.cfu is None:
+            raise SimulationError(f"CFU instruction at pc {self.where(pc)} but no CFU is attached: "
+                                  f"{disassemble_word(word)}")
+        rd, f3, f7 = (word >> 7) & 31, (word >> 12) & 7, word >> 25
+        a, b = int(self.regs[(word >> 15) & 31]), int(self.regs[(word >> 20) & 31])
+        try:
+            result, latency = self.cfu.op(f3, f7, a, b)
+        except Exception as e:  # noqa: BLE001 - the user's CFU; name where it failed
+            raise SimulationError(f"The CFU raised {type(e).__name__}: {e} at pc {self.where(pc)} "
+                                  f"({disassemble_word(word)}, in0=0x{a:08x}, in1=0x{b:08x})") from e
+        if rd:
+            self.regs[rd] = int(result) & 0xFFFFFFFF
+        self.counters[0] += int(latency)
+        self.counters[1] += 1
+        self.counters[6] += 1
+        self.counters[7] += int(latency)
+        self.state[0] = pc + 4
+        self.state[2] = 0
+
+
+def _elf_symbols(data: bytes, shoff: int, shentsize: int, shnum: int) -> dict[str, Symbol]:
+    sections = [struct.unpack_from("<IIIIIIIIII", data, shoff + i * shentsize) for i in range(shnum)]
+    out = {}
+    for sh in sections:
+        if sh[1] != 2:  # SHT_SYMTAB
+            continue
+        strtab = sections[sh[6]]
+        for j in range(sh[5] // 16):
+            name_off, value, size, info, _, _ = struct.unpack_from("<IIIBBH", data, sh[4] + j * 16)
+            if name_off and (info & 0xF) in (0, 1, 2):  # NOTYPE, OBJECT, FUNC
+                end = data.index(b"\0", strtab[4] + name_off)
+                name = data[strtab[4] + name_off:end].decode()
+                out[name] = Symbol(name, value, size)
+    return out
