@@ -42,12 +42,20 @@ def _s32(x):
     return (x ^ 0x80000000) - 0x80000000
 
 
+@njit(cache=True)
+def no_cfu(state, funct3, funct7, a, b):
+    """Placeholder compiled CFU for machines whose CFU runs in Python (or is absent)."""
+    return np.int64(0), np.int64(0)
+
+
 @njit(cache=True, nogil=True)
-def run(mem, base, regs, state, counters, timing, itags, dtags, limit):
+def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, cfu_state, cfu_inline):
     """Execute until an exit; returns the status code.
 
     ``state`` holds [pc, fault address, last load rd, last i-cache line]; ``limit`` is the
-    instruction count (``counters[1]``) at which to stop.
+    instruction count (``counters[1]``) at which to stop. With ``cfu_inline`` the compiled
+    ``cfu_fn(cfu_state, funct3, funct7, in0, in1) -> (result, latency)`` runs custom-0
+    instructions in the loop; otherwise they exit with status 2.
     """
     size = mem.shape[0]
     line_shift = 0
@@ -287,8 +295,16 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit):
             if rd:
                 regs[rd] = old
         elif opcode == 0x0B:  # custom-0: the CFU
-            status = 2
-            break
+            if not cfu_inline:
+                status = 2
+                break
+            state[0] = pc  # so that an exception raised by the CFU can name the pc
+            result, latency = cfu_fn(cfu_state, f3, f7, a, b)
+            if rd:
+                regs[rd] = result & M32
+            cycles += latency
+            counters[6] += 1
+            counters[7] += latency
         elif opcode == 0x0F:  # FENCE: nothing to order in one hart
             pass
         else:

@@ -27,6 +27,11 @@ class Cfu(Protocol):
 
     ``op(funct3, funct7, in0, in1)`` gets the two 32-bit operands as unsigned ints and returns
     ``(result, latency_cycles)``; the CPU stalls for the latency.
+
+    Optionally, for speed, a CFU also has ``jit_op``, a numba-compiled function
+    ``jit_op(state, funct3, funct7, in0, in1) -> (result, latency)`` over ``state``, an int64
+    NumPy array holding all of its registers. The core then calls it without leaving compiled
+    code. Both forms must compute the same thing; ``mlaccel.hw.soc.cfu.check_twins`` tests that.
     """
 
     def op(self, funct3: int, funct7: int, in0: int, in1: int) -> tuple[int, int]: ...
@@ -78,6 +83,10 @@ class Machine:
         self.itags = np.full(self.timing.icache_bytes // self.timing.line_bytes or 1, -1, np.int64)
         self.dtags = np.full(self.timing.dcache_bytes // self.timing.line_bytes or 1, -1, np.int64)
         self.cfu = cfu
+        jit = getattr(cfu, "jit_op", None)
+        self._cfu_inline = jit is not None
+        self._cfu_fn = jit if jit is not None else core.no_cfu
+        self._cfu_state = getattr(cfu, "state", None) if jit is not None else np.zeros(1, np.int64)
         self.symbols: dict[str, Symbol] = {}
         self.heap = base
 
@@ -149,8 +158,13 @@ class Machine:
         self.state[2] = 0
         limit = int(self.counters[1]) + max_instructions
         while True:
-            status = core.run(self.mem, self.base, self.regs, self.state, self.counters, self._timing,
-                              self.itags, self.dtags, limit)
+            try:
+                status = core.run(self.mem, self.base, self.regs, self.state, self.counters, self._timing,
+                                  self.itags, self.dtags, limit, self._cfu_fn, self._cfu_state, self._cfu_inline)
+            except Exception as e:  # noqa: BLE001 - raised by a compiled CFU
+                pc = int(self.state[0])
+                raise SimulationError(f"The CFU raised {type(e).__name__}: {e} at pc {self.where(pc)} "
+                                      f"({disassemble_word(self._word_at(pc))})") from e
             if status == 0:
                 return int(self.regs[10])
             if status == 2:

@@ -4,7 +4,7 @@
 
 static inline int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-__attribute__((weak)) void conv_per_channel(const ConvParams *p) {
+void conv_per_channel_reference(const ConvParams *p) {
     const int groups = p->in_c / p->filter_in_c;
     const int filters_per_group = p->out_c / groups;
     for (int b = 0; b < p->batches; ++b) {
@@ -38,7 +38,7 @@ __attribute__((weak)) void conv_per_channel(const ConvParams *p) {
     }
 }
 
-__attribute__((weak)) void depthwise_conv_per_channel(const ConvParams *p) {
+void depthwise_conv_per_channel_reference(const ConvParams *p) {
     for (int b = 0; b < p->batches; ++b) {
         for (int oy = 0; oy < p->out_h; ++oy) {
             for (int ox = 0; ox < p->out_w; ++ox) {
@@ -69,3 +69,7 @@ __attribute__((weak)) void depthwise_conv_per_channel(const ConvParams *p) {
         }
     }
 }
+
+__attribute__((weak)) void conv_per_channel(const ConvParams *p) { conv_per_channel_reference(p); }
+
+__attribute__((weak)) void depthwise_conv_per_channel(const ConvParams *p) { depthwise_conv_per_channel_reference(p); }

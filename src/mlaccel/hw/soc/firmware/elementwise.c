@@ -2,7 +2,7 @@
 #include "fixedpoint.h"
 #include "kernels.h"
 
-__attribute__((weak)) void binary_elementwise(const BinaryParams *p) {
+void binary_elementwise_reference(const BinaryParams *p) {
     int8_t *out = p->output;
     for (int i0 = 0; i0 < p->dims[0]; ++i0) {
         for (int i1 = 0; i1 < p->dims[1]; ++i1) {
@@ -26,3 +26,5 @@ __attribute__((weak)) void binary_elementwise(const BinaryParams *p) {
         }
     }
 }
+
+__attribute__((weak)) void binary_elementwise(const BinaryParams *p) { binary_elementwise_reference(p); }

@@ -66,4 +66,17 @@ void logistic(const LogisticParams *p);
 void copy_4d(const CopyParams *p);
 void fill(const FillParams *p);
 
+/* The library's implementations; the names above are weak aliases that a project's C file may
+ * override (and fall back to these for shapes it does not handle). */
+void conv_per_channel_reference(const ConvParams *p);
+void depthwise_conv_per_channel_reference(const ConvParams *p);
+void fully_connected_reference(const FcParams *p);
+void average_pool_reference(const PoolParams *p);
+void max_pool_reference(const PoolParams *p);
+void binary_elementwise_reference(const BinaryParams *p);
+void softmax_reference(const SoftmaxParams *p);
+void logistic_reference(const LogisticParams *p);
+void copy_4d_reference(const CopyParams *p);
+void fill_reference(const FillParams *p);
+
 #endif
