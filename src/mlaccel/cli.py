@@ -115,7 +115,7 @@ def run(
         _print_output(t, y)
     console.print(profile_table(res.ops, res.total, title=f"{Path(m.graph.name).name} on '{res.target}'"
                                 f" (batch {res.batch}, {res.seconds * 1e3:.2f} ms)"))
-    if res.total.cycles:
+    if res.total.cycles and res.total.utilization is not None:
         clock = getattr(res_config(res, target), "clock_mhz", None)
         t_us = f", {res.total.cycles / clock:.1f} us at {clock:g} MHz" if clock else ""
         console.print(f"{res.total.cycles:,} cycles ({res.total.stall_cycles:,} stalled){t_us}, "
@@ -131,9 +131,10 @@ def run(
 
 def res_config(res: session.Result, target: str):
     """The config of the backend a timed run used."""
-    from .targets import resolve_target
+    from .hw.systolic import PRESETS, load_config
 
-    return resolve_target(target).config
+    name = target.split(":", 1)[1] if target.startswith("systolic:") else None
+    return PRESETS[name] if name else load_config(target)
 
 
 def _check(m: session.Model, xs: list[np.ndarray], res: session.Result) -> bool:
@@ -192,6 +193,94 @@ def demo():
         run_demo(console)
     except MlaccelError as e:
         _fail(e)
+
+
+soc_app = typer.Typer(no_args_is_help=True, help="CFU Playground in software: CFU projects on a simulated RISC-V SoC.")
+app.add_typer(soc_app, name="soc")
+
+
+@soc_app.command("new")
+def soc_new(name: Annotated[str, typer.Argument(help="Folder to create")]):
+    """Create a CFU project: cfu.py (a template CFU) and src/ (C kernel overrides)."""
+    from .hw.soc.project import new_project
+
+    try:
+        proj = new_project(name)
+    except MlaccelError as e:
+        _fail(e)
+    console.print(f"created {proj.path}/cfu.py and {proj.path}/src/overrides.c\n"
+                  f"next: mlaccel soc run {name} --model kws --golden")
+
+
+@soc_app.command("run")
+def soc_run(
+    name: Annotated[str, typer.Argument(help="Project folder, or an example: simd4, systolic, baseline")],
+    model: Annotated[str, typer.Option("--model", "-m", help="A .tflite file or a shipped model's short name")],
+    input: Annotated[Optional[list[Path]], typer.Option("--input", "-i", help="Input file(s); default random")] = None,
+    golden: Annotated[bool, typer.Option(help="Run the model's golden inputs and check them bit for bit")] = False,
+    uint8_shift: Annotated[bool, typer.Option("--uint8-shift", help="Raw files are uint8; subtract 128")] = False,
+):
+    """Build the project, run a model on it and on the baseline SoC, and print per-op speedups."""
+    from .report.tables import cpu_table
+    from .samples import golden_cases, golden_input, models_dir
+
+    try:
+        path = resolve_model(model)
+        m = session.load(path)
+        cases = []
+        if golden:
+            root = models_dir()
+            cases = [c for c in golden_cases(root) if (root / c.model).resolve() == path.resolve()]
+            if not cases:
+                raise MlaccelError(f"No golden cases for '{model}' in goldens.json")
+            xs = [np.stack([golden_input(c, m.inputs[0], root) for c in cases])]
+        else:
+            xs, note = _inputs(m, input or [], uint8_shift)
+            if note:
+                console.print(f"[yellow]{note}[/]")
+        target = "soc:baseline" if name == "baseline" else f"soc:{name}"
+        with console.status(f"building and running on {target}"):
+            res = m.run(*xs, target=target)
+        with console.status("running the baseline SoC"):
+            base = m.run(*xs, target="soc:baseline") if name != "baseline" else res
+        ref = m.run(*xs)
+    except MlaccelError as e:
+        _fail(e)
+    console.print(cpu_table(res.ops, res.total, title=f"{Path(m.graph.name).name} on {target} (per inference)",
+                            baseline=base.ops if name != "baseline" else None))
+    clock = 100.0
+    console.print(f"{res.total.cycles:,} cycles = {res.total.cycles / clock / 1e3:.2f} ms at {clock:g} MHz; "
+                  f"speedup over baseline {base.total.cycles / res.total.cycles:.2f}x")
+    same = all(np.array_equal(a, b) for a, b in zip(res.outputs, ref.outputs))
+    console.print("[green]outputs bit-exact with the reference kernels[/]" if same else
+                  "[bold red]outputs differ from the reference kernels[/]")
+    if cases:
+        ok = sum(np.array_equal(y.reshape(-1), np.array(c.tflm_output, dtype=y.dtype))
+                 for y, c in zip(res.outputs[0], cases))
+        console.print(f"goldens: [{'green' if ok == len(cases) else 'red'}]{ok}/{len(cases)}[/] bit-exact")
+        same = same and ok == len(cases)
+    if not same:
+        raise typer.Exit(2)
+
+
+@soc_app.command("check")
+def soc_check(name: Annotated[str, typer.Argument(help="Project folder or example name")]):
+    """Build the project's firmware and test its CFU's op against its compiled jit_op twin."""
+    from .hw.soc.cfu import check_twins, random_ops
+    from .hw.soc.project import find_project
+    from .hw.soc.runner import KERNEL_SOURCES
+    from .hw.soc.toolchain import FIRMWARE_DIR, build_firmware
+
+    try:
+        proj = find_project(name)
+        cfg = proj.config()
+        build_firmware([FIRMWARE_DIR / s for s in KERNEL_SOURCES] + list(cfg.c_sources),
+                       [FIRMWARE_DIR, *cfg.include_dirs], name=proj.name)
+        n = check_twins(cfg.cfu, random_ops(np.random.default_rng(0), 5000, list(range(8))))
+    except MlaccelError as e:
+        _fail(e)
+    console.print(f"{proj.name}: firmware builds; "
+                  + (f"op and jit_op agree on {n} random operations" if n else "no jit_op to check"))
 
 
 def main() -> None:  # pragma: no cover - console entry point

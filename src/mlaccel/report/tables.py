@@ -65,9 +65,39 @@ def model_table(graph: Graph, title: str = "") -> Table:
     return t
 
 
+def cpu_table(ops: list[Stats], total: Stats, title: str = "", baseline: list[Stats] | None = None) -> Table:
+    """Per-op cycles on a CPU target (TFLM-profiler style): cycles, instructions, CPI and CFU calls,
+    with speedups against ``baseline`` when given. Cache misses are in each Stats' ``extra``."""
+    t = Table(title=title, title_justify="left", show_footer=True)
+    t.add_column("op", footer="total", no_wrap=True)
+    if baseline is not None:
+        base_total = sum(b.cycles for b in baseline)
+        t.add_column("baseline", justify="right", footer=fmt_count(base_total))
+    t.add_column("cycles", justify="right", footer=fmt_count(total.cycles))
+    if baseline is not None:
+        t.add_column("speedup", justify="right", footer=f"{base_total / max(total.cycles, 1):.2f}x")
+    instr = sum(s.extra.get("instructions", 0) for s in ops)
+    t.add_column("instr", justify="right", footer=fmt_count(instr))
+    t.add_column("CPI", justify="right", footer=f"{total.cycles / max(instr, 1):.2f}")
+    t.add_column("CFU ops", justify="right", footer=fmt_count(sum(s.extra.get("cfu_ops", 0) for s in ops)))
+    for i, s in enumerate(ops):
+        row = [s.op]
+        if baseline is not None:
+            row.append(fmt_count(baseline[i].cycles))
+        row.append(fmt_count(s.cycles))
+        if baseline is not None:
+            row.append(f"{baseline[i].cycles / max(s.cycles, 1):.2f}x")
+        row += [fmt_count(s.extra.get("instructions", 0)), f"{s.extra.get('cpi', 0):.2f}",
+                fmt_count(s.extra.get("cfu_ops", 0))]
+        t.add_row(*row)
+    return t
+
+
 def profile_table(ops: list[Stats], total: Stats, title: str = "") -> Table:
     """Per-op Stats of a run. Untimed targets show bytes moved; timed ones show cycles,
-    stalls, utilization, SRAM and DRAM traffic and energy."""
+    stalls, utilization, SRAM and DRAM traffic and energy; CPU targets show :func:`cpu_table`."""
+    if ops and "instructions" in ops[0].extra:
+        return cpu_table(ops, total, title)
     timed = total.cycles > 0
     t = Table(title=title, title_justify="left", show_footer=True)
     t.add_column("op", footer="total", no_wrap=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["run", "STATUS", "TIMING_FIELDS", "COUNTERS"]
+__all__ = ["run", "run_with_cfu", "STATUS", "TIMING_FIELDS", "COUNTERS"]
 
 # Exit status codes of `run`.
 STATUS = {0: "ebreak", 1: "ecall", 2: "cfu", 3: "limit", 4: "illegal instruction", 5: "load fault",
@@ -319,3 +319,9 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
     counters[0] = cycles
     counters[1] = instret
     return status
+
+
+# The same loop for machines whose CFU is compiled: numba specializes it on the CFU's function,
+# and such a specialization cannot be cached on disk (the CFU's module is loaded from a project
+# folder), so it compiles once per process.
+run_with_cfu = njit(nogil=True)(run.py_func)

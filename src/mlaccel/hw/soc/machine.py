@@ -159,9 +159,12 @@ class Machine:
         limit = int(self.counters[1]) + max_instructions
         while True:
             try:
-                status = core.run(self.mem, self.base, self.regs, self.state, self.counters, self._timing,
-                                  self.itags, self.dtags, limit, self._cfu_fn, self._cfu_state, self._cfu_inline)
+                loop = core.run_with_cfu if self._cfu_inline else core.run
+                status = loop(self.mem, self.base, self.regs, self.state, self.counters, self._timing,
+                              self.itags, self.dtags, limit, self._cfu_fn, self._cfu_state, self._cfu_inline)
             except Exception as e:  # noqa: BLE001 - raised by a compiled CFU
+                if not self._cfu_inline:
+                    raise
                 pc = int(self.state[0])
                 raise SimulationError(f"The CFU raised {type(e).__name__}: {e} at pc {self.where(pc)} "
                                       f"({disassemble_word(self._word_at(pc))})") from e

@@ -9,6 +9,7 @@ friends for shapes it does not handle. Example projects ship in ``mlaccel/hw/soc
 from __future__ import annotations
 
 import importlib.util
+import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,11 +41,13 @@ class Project:
             raise MlaccelError(f"Project '{self.path}' has no cfu.py")
         spec = importlib.util.spec_from_file_location(f"mlaccel_project_{self.name}_cfu", file)
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # numba finds compiled functions through their module
         try:
             spec.loader.exec_module(module)
         except Exception as e:  # noqa: BLE001 - the user's file: report its own line
             frame = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(file)]
             line = frame[-1].lineno if frame else getattr(e, "lineno", "?")
+            sys.modules.pop(spec.name, None)
             raise MlaccelError(f"{file}:{line}: {type(e).__name__}: {e}") from None
         if not hasattr(module, "make_cfu"):
             raise MlaccelError(f"{file}: defines no make_cfu()")

@@ -55,6 +55,8 @@ class SystolicCfu:
             self.c = (self.a[:, :k] + self.offset) @ self.b[:k]
             return 0, k + ROWS + COLS - 2
         if funct3 == READ_C:
+            if not 0 <= in0 < ROWS * COLS:
+                raise ValueError(f"C index {in0} is outside 0..{ROWS * COLS - 1}")
             return int(self.c[in0 // COLS, in0 % COLS]) & 0xFFFFFFFF, 1
         raise ValueError(f"systolic CFU has no operation funct3={funct3}")
 
@@ -87,6 +89,8 @@ class SystolicCfu:
                     state[2 + r * COLS + c] = acc
             return np.int64(0), k + ROWS + COLS - 2
         if funct3 == READ_C:
+            if in0 < 0 or in0 >= ROWS * COLS:  # compiled code has no bounds checks: check here
+                raise ValueError("systolic CFU: C index outside 0..15")
             return state[2 + in0] & 0xFFFFFFFF, np.int64(1)
         raise ValueError("systolic CFU: unknown funct3")
 
