@@ -122,7 +122,7 @@ _SRC_TEMPLATE = '''/* C overrides for project {name}. Define any kernel of kerne
  *
  *   #include "cfu.h"
  *   #include "kernels.h"
- *   void fully_connected(const FcParams *p) { fully_connected_reference(p); }
+ *   void fully_connected(const FcParams *p) {{ fully_connected_reference(p); }}
  */
 '''
 

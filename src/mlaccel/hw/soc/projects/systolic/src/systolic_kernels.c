@@ -1,4 +1,4 @@
-/* CONV_2D through im2col on the systolic CFU: tiles of 4 output pixels x 4 output channels.
+/* CONV_2D (through im2col) and FULLY_CONNECTED on the systolic CFU: tiles of 4 output pixels x 4 output channels.
  * A (the pixels' im2col rows) is written once per pixel tile; B (four filters) per channel tile. */
 #include "cfu.h"
 #include "fixedpoint.h"
@@ -57,6 +57,45 @@ void conv_per_channel(const ConvParams *p) {
                         acc = mbqm(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
                         p->output[(b * pixels + pix) * p->out_c + oc] = (int8_t)clamp(acc, p->act_min, p->act_max);
                     }
+                }
+            }
+        }
+    }
+}
+
+/* FULLY_CONNECTED as a 1x1 convolution over the batch rows: tiles of 4 rows x 4 units. */
+void fully_connected(const FcParams *p) {
+    if (p->filter_offset != 0 || p->depth > 8192) {
+        fully_connected_reference(p);
+        return;
+    }
+    cfu_op(CONFIG, 0, p->depth, p->input_offset);
+    for (int b0 = 0; b0 < p->batches; b0 += T) {
+        for (int k = 0; k < p->depth; ++k) {
+            uint32_t word = 0;
+            for (int r = 0; r < T; ++r) {
+                const int b = b0 + r < p->batches ? b0 + r : p->batches - 1;
+                word |= (uint32_t)(uint8_t)p->input[b * p->depth + k] << (8 * r);
+            }
+            cfu_op(WRITE_A, 0, word, k);
+        }
+        for (int oc0 = 0; oc0 < p->out_c; oc0 += T) {
+            for (int k = 0; k < p->depth; ++k) {
+                uint32_t word = 0;
+                for (int c = 0; c < T; ++c) {
+                    const int oc = oc0 + c < p->out_c ? oc0 + c : p->out_c - 1;
+                    word |= (uint32_t)(uint8_t)p->filter[oc * p->depth + k] << (8 * c);
+                }
+                cfu_op(WRITE_B, 0, word, k);
+            }
+            cfu_op(EXECUTE, 0, 0, 0);
+            for (int r = 0; r < T && b0 + r < p->batches; ++r) {
+                for (int c = 0; c < T && oc0 + c < p->out_c; ++c) {
+                    const int oc = oc0 + c;
+                    int32_t acc = cfu_op(READ_C, 0, r * T + c, 0);
+                    if (p->bias) acc += p->bias[oc];
+                    acc = mbqm(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+                    p->output[(b0 + r) * p->out_c + oc] = (int8_t)clamp(acc, p->act_min, p->act_max);
                 }
             }
         }
