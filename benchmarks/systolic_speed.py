@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -24,51 +23,8 @@ import numpy as np
 
 from mlaccel.hw.systolic import SystolicConfig, map_gemm, simulate_gemm
 from mlaccel.hw.systolic.memory import gemm_traffic, stall_cycles
-from mlaccel.hw.systolic.scalesim import compute_report
+from mlaccel.hw.systolic.scalesim import compute_report, run_scalesim, scalesim_config_text
 from mlaccel.hw.systolic.topologies import resnet50, topology_csv
-
-CFG = """[general]
-run_name = bench
-[architecture_presets]
-ArrayHeight: 32
-ArrayWidth: 32
-IfmapSramSzkB: 64
-FilterSramSzkB: 64
-OfmapSramSzkB: 64
-IfmapOffset: 0
-FilterOffset: 10000000
-OfmapOffset: 20000000
-Dataflow : {df}
-Bandwidth : 10
-ReadRequestBuffer: 32
-WriteRequestBuffer: 32
-[layout]
-IfmapCustomLayout: False
-IfmapSRAMBankBandwidth: 10
-IfmapSRAMBankNum: 10
-IfmapSRAMBankPort: 2
-FilterCustomLayout: False
-FilterSRAMBankBandwidth: 10
-FilterSRAMBankNum: 10
-FilterSRAMBankPort: 2
-[sparsity]
-SparsitySupport : false
-SparseRep : ellpack_block
-OptimizedMapping : false
-BlockSize : 8
-RandomNumberGeneratorSeed : 40
-[run_presets]
-InterfaceBandwidth: CALC
-UseRamulatorTrace: False
-"""
-
-DRIVER = """import sys, time
-from scalesim.scale_sim import scalesim
-cfg, topo, layout, out = sys.argv[1:5]
-t0 = time.perf_counter()
-scalesim(save_disk_space=True, verbose=False, config=cfg, topology=topo, layout=layout).run_scale(top_path=out)
-print(time.perf_counter() - t0)
-"""
 
 SAMPLE = ["conv5_3_a", "conv5_3_b", "conv5_3_c"]  # a few ResNet-50 layers SCALE-Sim finishes quickly
 
@@ -84,18 +40,14 @@ def closed_form(layers, df: str) -> tuple[list, float]:
     return rows, time.perf_counter() - t0
 
 
-def run_scalesim(python: str, layers, df: str) -> tuple[list[int], float]:
+def scalesim_on(python: str, layers, df: str) -> tuple[list[int], float]:
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
-        (t / "c.cfg").write_text(CFG.format(df=df))
+        cfg = SystolicConfig(32, 32, df, 64, 64, 64, dram_bw=10)
+        (t / "c.cfg").write_text(scalesim_config_text(cfg, "bench"))
         (t / "topo.csv").write_text(topology_csv(layers))
-        (t / "layout.csv").write_text("Layer name, x,\n")
-        (t / "d.py").write_text(DRIVER)
-        r = subprocess.run([python, str(t / "d.py"), str(t / "c.cfg"), str(t / "topo.csv"),
-                            str(t / "layout.csv"), str(t / "out")], check=True, capture_output=True, text=True)
-        seconds = float(r.stdout.strip().splitlines()[-1])
-        rep = next((t / "out").glob("*/COMPUTE_REPORT.csv")).read_text().splitlines()[1:]
-        return [int(row[2]) for row in csv.reader(rep)], seconds
+        report, seconds = run_scalesim(python, t / "c.cfg", t / "topo.csv")
+        return [int(row[2]) for row in csv.reader(report.splitlines()[1:])], seconds
 
 
 def main() -> None:
@@ -116,7 +68,7 @@ def main() -> None:
     sample = [l for l in layers if l.name in SAMPLE]
     if Path(args.scalesim_python).exists():
         for df in ("ws", "os", "is"):
-            theirs, their_s = run_scalesim(args.scalesim_python, sample, df)
+            theirs, their_s = scalesim_on(args.scalesim_python, sample, df)
             rows, ours_s = closed_form(sample, df)
             same = theirs == [r[2] for r in rows]
             print(f"  SCALE-Sim 3.0.0 {df} on {', '.join(SAMPLE)}: {their_s:.2f} s; ours {ours_s * 1e6:.0f} us; "

@@ -15,60 +15,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
+from mlaccel.hw.systolic import SystolicConfig
+from mlaccel.hw.systolic.scalesim import run_scalesim, scalesim_config_text
+
 OUT = Path(__file__).resolve().parents[1] / "tests" / "hw" / "systolic" / "scalesim3"
-
-CFG = """[general]
-run_name = {name}
-
-[architecture_presets]
-ArrayHeight:    {rows}
-ArrayWidth:     {cols}
-IfmapSramSzkB:    64
-FilterSramSzkB:   64
-OfmapSramSzkB:    64
-IfmapOffset:    0
-FilterOffset:   10000000
-OfmapOffset:    20000000
-Dataflow : {df}
-Bandwidth : 10
-ReadRequestBuffer: 32
-WriteRequestBuffer: 32
-
-[layout]
-IfmapCustomLayout: False
-IfmapSRAMBankBandwidth: 10
-IfmapSRAMBankNum: 10
-IfmapSRAMBankPort: 2
-FilterCustomLayout: False
-FilterSRAMBankBandwidth: 10
-FilterSRAMBankNum: 10
-FilterSRAMBankPort: 2
-
-[sparsity]
-SparsitySupport : false
-SparseRep : ellpack_block
-OptimizedMapping : false
-BlockSize : 8
-RandomNumberGeneratorSeed : 40
-
-[run_presets]
-InterfaceBandwidth: CALC
-UseRamulatorTrace: False
-"""
-
-DRIVER = """import sys
-from scalesim.scale_sim import scalesim
-cfg, topo, layout, out, kind = sys.argv[1:6]
-s = scalesim(save_disk_space=True, verbose=False, config=cfg, topology=topo, layout=layout,
-             input_type_gemm=(kind == "gemm"))
-s.run_scale(top_path=out)
-"""
-
 
 def conv_topology(rng: random.Random, n: int) -> str:
     lines = ["Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"]
@@ -97,21 +49,15 @@ def main() -> None:
         for df in ("ws", "os", "is"):
             cases.append((f"conv_{df}_{rows}x{cols}", rows, cols, df, "conv", conv_topology(rng, 7)))
             cases.append((f"gemm_{df}_{rows}x{cols}", rows, cols, df, "gemm", gemm_topology(rng, 5)))
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        (tmp / "driver.py").write_text(DRIVER)
-        (tmp / "layout.csv").write_text("Layer name, x,\n")
-        for name, rows, cols, df, kind, topo in cases:
-            d = OUT / name
-            d.mkdir(parents=True, exist_ok=True)
-            (d / "config.cfg").write_text(CFG.format(name=name, rows=rows, cols=cols, df=df))
-            (d / "topology.csv").write_text(topo)
-            run = tmp / name
-            subprocess.run([args.scalesim_python, str(tmp / "driver.py"), str(d / "config.cfg"),
-                            str(d / "topology.csv"), str(tmp / "layout.csv"), str(run), kind],
-                           check=True, stdout=subprocess.DEVNULL)
-            shutil.copy(next(run.glob("*/COMPUTE_REPORT.csv")), d / "COMPUTE_REPORT.csv")
-            print(name)
+    for name, rows, cols, df, kind, topo in cases:
+        d = OUT / name
+        d.mkdir(parents=True, exist_ok=True)
+        cfg = SystolicConfig(rows, cols, df, 64, 64, 64, dram_bw=10)
+        (d / "config.cfg").write_text(scalesim_config_text(cfg, name))
+        (d / "topology.csv").write_text(topo)
+        report, _ = run_scalesim(args.scalesim_python, d / "config.cfg", d / "topology.csv", gemm=kind == "gemm")
+        (d / "COMPUTE_REPORT.csv").write_text(report)
+        print(name)
 
 
 if __name__ == "__main__":

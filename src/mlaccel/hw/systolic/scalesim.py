@@ -27,7 +27,7 @@ from .config import ConfigError, SystolicConfig
 from .dataflow import Mapping, map_gemm
 
 __all__ = ["ScaleSimLayer", "read_scalesim_config", "read_topology", "compute_report", "write_compute_report",
-           "REPORT_COLUMNS"]
+           "scalesim_config_text", "run_scalesim", "REPORT_COLUMNS"]
 
 REPORT_COLUMNS = ["LayerID", "Total Cycles (incl. prefetch)", "Total Cycles", "Stall Cycles",
                   "Overall Util %", "Mapping Efficiency %", "Compute Util %"]
@@ -159,3 +159,81 @@ def write_compute_report(layers: list[ScaleSimLayer], cfg: SystolicConfig, out_d
     lines += [", ".join(str(v) for v in row) + ",\n" for row in compute_report(layers, cfg)]
     path.write_text("".join(lines))
     return path
+
+
+def scalesim_config_text(cfg: SystolicConfig, run_name: str = "mlaccel") -> str:
+    """A SCALE-Sim 3.0.0 ``.cfg`` for this array (CALC bandwidth, no sparsity, no custom layout)."""
+    return f"""[general]
+run_name = {run_name}
+
+[architecture_presets]
+ArrayHeight:    {cfg.rows}
+ArrayWidth:     {cfg.cols}
+IfmapSramSzkB:    {int(cfg.ifmap_sram_kb)}
+FilterSramSzkB:   {int(cfg.filter_sram_kb)}
+OfmapSramSzkB:    {int(cfg.ofmap_sram_kb)}
+IfmapOffset:    0
+FilterOffset:   10000000
+OfmapOffset:    20000000
+Dataflow : {cfg.dataflow}
+Bandwidth : {int(cfg.dram_bw)}
+ReadRequestBuffer: 32
+WriteRequestBuffer: 32
+
+[layout]
+IfmapCustomLayout: False
+IfmapSRAMBankBandwidth: 10
+IfmapSRAMBankNum: 10
+IfmapSRAMBankPort: 2
+FilterCustomLayout: False
+FilterSRAMBankBandwidth: 10
+FilterSRAMBankNum: 10
+FilterSRAMBankPort: 2
+
+[sparsity]
+SparsitySupport : false
+SparseRep : ellpack_block
+OptimizedMapping : false
+BlockSize : 8
+RandomNumberGeneratorSeed : 40
+
+[run_presets]
+InterfaceBandwidth: CALC
+UseRamulatorTrace: False
+"""
+
+
+_DRIVER = """import sys, time
+from scalesim.scale_sim import scalesim
+cfg, topo, layout, out, kind = sys.argv[1:6]
+t0 = time.perf_counter()
+scalesim(save_disk_space=True, verbose=False, config=cfg, topology=topo, layout=layout,
+         input_type_gemm=(kind == "gemm")).run_scale(top_path=out)
+print(time.perf_counter() - t0)
+"""
+
+
+def run_scalesim(python: str | os.PathLike, config: str | os.PathLike, topology: str | os.PathLike,
+                 gemm: bool = False) -> tuple[str, float]:
+    """Run an installed SCALE-Sim (its own interpreter: it needs numpy<2) on a config and topology.
+
+    Returns
+    -------
+    report : str
+        Its COMPUTE_REPORT.csv.
+    seconds : float
+        SCALE-Sim's own run time.
+    """
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        (t / "driver.py").write_text(_DRIVER)
+        (t / "layout.csv").write_text("Layer name, x,\n")  # required by its CLI, unused without custom layouts
+        r = subprocess.run([str(python), str(t / "driver.py"), str(config), str(topology), str(t / "layout.csv"),
+                            str(t / "out"), "gemm" if gemm else "conv"], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise MlaccelError(f"SCALE-Sim failed: {r.stderr.strip()[-1500:]}")
+        seconds = float(r.stdout.strip().splitlines()[-1])
+        return next((t / "out").glob("*/COMPUTE_REPORT.csv")).read_text(), seconds
