@@ -1,0 +1,64 @@
+"""Lab 2's SIMD multiply-accumulate CFU in Amaranth, behind CFU Playground's CFU port.
+
+Same semantics as the ``simd4`` Python CFU (``mlaccel/hw/soc/projects/simd4/cfu.py``):
+funct3 0 (MAC4): ``acc = (funct7 == 1 ? 0 : acc) + sum_i (in0.byte[i] + offset) * in1.byte[i]``;
+funct3 1 (SET_OFFSET): ``offset = in0``. The response comes one cycle after the command handshake
+(latency 1), and operands are used only in the handshake cycle.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Elaboratable, Module, Signal, signed
+
+__all__ = ["Simd4Cfu"]
+
+
+class Simd4Cfu(Elaboratable):
+    """Ports as CFU Playground names them (``function_id`` is {funct7, funct3}); clocked by the
+    ``sync`` domain. :func:`mlaccel.hdl.export.with_clock` gives it ``clk``/``reset`` ports."""
+
+    def __init__(self):
+        self.cmd_valid = Signal()
+        self.cmd_ready = Signal()
+        self.cmd_payload_function_id = Signal(10)
+        self.cmd_payload_inputs_0 = Signal(32)
+        self.cmd_payload_inputs_1 = Signal(32)
+        self.rsp_valid = Signal()
+        self.rsp_ready = Signal()
+        self.rsp_payload_outputs_0 = Signal(32)
+
+    @property
+    def ports(self) -> list[Signal]:
+        return [self.cmd_valid, self.cmd_ready, self.cmd_payload_function_id,
+                self.cmd_payload_inputs_0, self.cmd_payload_inputs_1, self.rsp_valid, self.rsp_ready,
+                self.rsp_payload_outputs_0]
+
+    def elaborate(self, platform):
+        m = Module()
+        acc = Signal(signed(32))
+        offset = Signal(signed(32))
+        funct3 = self.cmd_payload_function_id[:3]
+        funct7 = self.cmd_payload_function_id[3:]
+        in0, in1 = self.cmd_payload_inputs_0, self.cmd_payload_inputs_1
+        dot = sum((in0.word_select(i, 8).as_signed() + offset) * in1.word_select(i, 8).as_signed()
+                  for i in range(4))
+        start = Signal(signed(32))
+        m.d.comb += start.eq(0)
+        with m.If(funct7 != 1):
+            m.d.comb += start.eq(acc)
+        total = Signal(signed(32))
+        m.d.comb += total.eq(start + dot)
+
+        m.d.comb += self.cmd_ready.eq(~self.rsp_valid | self.rsp_ready)
+        with m.If(self.rsp_valid & self.rsp_ready):
+            m.d.sync += self.rsp_valid.eq(0)
+        with m.If(self.cmd_valid & self.cmd_ready):
+            m.d.sync += self.rsp_valid.eq(1)
+            with m.Switch(funct3):
+                with m.Case(0):
+                    m.d.sync += [acc.eq(total), self.rsp_payload_outputs_0.eq(total)]
+                with m.Case(1):
+                    m.d.sync += [offset.eq(in0.as_signed()), self.rsp_payload_outputs_0.eq(0)]
+                with m.Default():
+                    m.d.sync += self.rsp_payload_outputs_0.eq(0)
+        return m
