@@ -23,10 +23,12 @@ def _cache() -> Path:
 
 
 def build(verilog: str, top: str, bench: Path, extra_args: tuple = ()) -> Path:
-    """Compile ``verilog`` with a C++ ``bench`` into an executable; returns its (cached) path."""
+    """Compile ``verilog`` with a C++ ``bench`` into an executable (or, with ``-o NAME`` among
+    ``extra_args``, that file); returns its (cached) path."""
     h = hashlib.sha256(verilog.encode() + bench.read_bytes() + " ".join(extra_args).encode()).hexdigest()[:16]
     d = _cache() / f"{top}-{h}"
-    exe = d / "obj" / f"V{top}"
+    name = extra_args[list(extra_args).index("-o") + 1] if "-o" in extra_args else f"V{top}"
+    exe = d / "obj" / name
     if exe.exists():
         return exe
     d.mkdir(parents=True, exist_ok=True)

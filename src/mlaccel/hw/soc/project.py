@@ -1,7 +1,7 @@
 """CFU projects, as in CFU Playground: a folder with ``cfu.py`` and ``src/`` C overrides.
 
-``cfu.py`` defines ``make_cfu()`` returning the CFU (see :class:`~.machine.Cfu`). Every ``src/*.c``
-is linked before the kernel library, so a function defined there (``conv_per_channel``,
+``cfu.py`` defines ``make_cfu()`` returning the CFU (see :class:`~.machine.Cfu`) and may list more C
+files to link in ``SOURCES``. Every ``src/*.c`` is linked before the kernel library, so a function defined there (``conv_per_channel``,
 ``fully_connected``, ...) replaces the library's; it may call ``conv_per_channel_reference`` and
 friends for shapes it does not handle. Example projects ship in ``mlaccel/hw/soc/projects``.
 """
@@ -32,8 +32,13 @@ class Project:
     def name(self) -> str:
         return self.path.name
 
-    def sources(self) -> list[Path]:
-        return sorted((self.path / "src").glob("*.c"))
+    def sources(self, module=None) -> list[Path]:
+        """``src/*.c``, plus any files that ``cfu.py`` lists in ``SOURCES`` (relative to the project)."""
+        extra = [(self.path / s).resolve() for s in getattr(module, "SOURCES", ())]
+        for s in extra:
+            if not s.is_file():
+                raise MlaccelError(f"{self.path / 'cfu.py'}: SOURCES names '{s}', which does not exist")
+        return sorted((self.path / "src").glob("*.c")) + extra
 
     def load_cfu_module(self):
         file = self.path / "cfu.py"
@@ -55,7 +60,7 @@ class Project:
 
     def config(self) -> SocConfig:
         module = self.load_cfu_module()
-        return SocConfig(name=self.name, cfu=module.make_cfu, c_sources=tuple(self.sources()),
+        return SocConfig(name=self.name, cfu=module.make_cfu, c_sources=tuple(self.sources(module)),
                          include_dirs=(self.path / "src",))
 
 

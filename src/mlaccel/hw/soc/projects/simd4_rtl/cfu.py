@@ -1,0 +1,14 @@
+"""Lab 2's SIMD MAC CFU as RTL: the Amaranth design (mlaccel.hdl.simd4) under Verilator.
+
+It runs the simd4 project's C kernels; every CFU instruction goes through the RTL's handshake, so
+the core stalls for the latency the RTL takes. Results and cycles must equal the Python simd4 CFU.
+"""
+
+from mlaccel.hdl.cosim import verilated_cfu
+from mlaccel.hdl.simd4 import Simd4Cfu
+
+SOURCES = ["../simd4/src/simd4_kernels.c"]
+
+
+def make_cfu():
+    return verilated_cfu(Simd4Cfu())
