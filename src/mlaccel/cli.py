@@ -289,11 +289,13 @@ app.add_typer(rtl_app, name="rtl")
 
 @rtl_app.command("export")
 def rtl_export(
-    design: Annotated[str, typer.Argument(help="simd4 or tpu")],
+    design: Annotated[str, typer.Argument(help="simd4, tpu or tpu-cfu")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder")],
     rows: Annotated[int, typer.Option(help="TPU array rows")] = 4,
     cols: Annotated[int, typer.Option(help="TPU array columns")] = 4,
     unsigned: Annotated[bool, typer.Option("--unsigned", help="TPU: uint8 operands, wrapping uint32 sums")] = False,
+    double_buffered: Annotated[bool, typer.Option("--double-buffered", help="tpu-cfu: two A/B banks")] = False,
+    depth: Annotated[int, typer.Option(help="tpu-cfu: largest K its A/B buffers hold")] = 512,
     synth: Annotated[bool, typer.Option(help="Also synthesize with Yosys and print cell and DFF counts")] = True,
 ):
     """Write plain Verilog of a design (and report its Yosys resource counts)."""
@@ -312,8 +314,16 @@ def rtl_export(
                                    f"four lanes); other sizes are modeled by --target systolic only")
             core, name = TPU(not unsigned), "TPU"
             clock = dict(clk="clk", rst="rst_n", active_low=True, async_reset=True)
+        elif design == "tpu-cfu":
+            from .hdl.tpu_cfu import TpuCfu
+
+            if (rows, cols) != (4, 4):
+                raise MlaccelError(f"--rows/--cols {rows}x{cols}: the TPU-CFU RTL is 4x4")
+            if not 1 <= depth <= 65536:
+                raise MlaccelError(f"--depth {depth} must be in 1..65536")
+            core, name, clock = TpuCfu(depth, double_buffered), "Cfu", {}
         else:
-            raise MlaccelError(f"Unknown design '{design}'; designs: simd4, tpu")
+            raise MlaccelError(f"Unknown design '{design}'; designs: simd4, tpu, tpu-cfu")
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{name}.v"
         if path.exists():

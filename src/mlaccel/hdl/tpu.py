@@ -23,7 +23,9 @@ from __future__ import annotations
 from math import ceil
 
 import numpy as np
-from amaranth.hdl import Array, Cat, Const, Elaboratable, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Elaboratable, Module, Mux, Signal
+
+from .array import OSArray
 
 __all__ = ["TPU", "tpu_reference", "TPU_PORTS", "pack_a", "pack_b", "unpack_c"]
 
@@ -59,7 +61,6 @@ class TPU(Elaboratable):
 
     def elaborate(self, platform):
         m = Module()
-        shape = signed(8) if self.is_signed else unsigned(8)
         k, mm, nn = Signal(8), Signal(8), Signal(8)  # latched K, M, N
         mt, nt = Signal(6), Signal(6)  # tile indices
         t = Signal(9)  # cycle within the streaming phase
@@ -73,40 +74,15 @@ class TPU(Elaboratable):
         feeding = Signal()
         m.d.comb += feeding.eq(t < k)
 
-        a = [[Signal(shape, name=f"a_{i}_{j}") for j in range(C)] for i in range(R)]
-        b = [[Signal(shape, name=f"b_{i}_{j}") for j in range(C)] for i in range(R)]
-        acc = [[Signal(32, name=f"acc_{i}_{j}") for j in range(C)] for i in range(R)]
-        a_delay = [[Signal(shape, name=f"ad_{i}_{s}") for s in range(i)] for i in range(R)]
-        b_delay = [[Signal(shape, name=f"bd_{j}_{s}") for s in range(j)] for j in range(C)]
+        m.submodules.array = array = OSArray(R, C, self.is_signed)
+        acc = array.acc
 
         def lane(word, i):  # element i of a packed word, element 0 in the top byte
             return word.word_select(3 - i, 8).as_signed() if self.is_signed else word.word_select(3 - i, 8)
 
-        clear = Signal()  # start of a tile: empty the array
-        stream = Signal()  # the streaming phase: operands move and PEs accumulate
-        with m.If(clear):
-            for reg in [x for rr in a + b + acc + a_delay + b_delay for x in rr]:
-                m.d.sync += reg.eq(0)
-        with m.Elif(stream):
-            for i in range(R):
-                src = Mux(feeding, lane(self.A_data_out, i), 0)
-                chain = [src] + a_delay[i]
-                for s in range(i):
-                    m.d.sync += a_delay[i][s].eq(chain[s])
-                m.d.sync += a[i][0].eq(chain[i])
-                for j in range(1, C):
-                    m.d.sync += a[i][j].eq(a[i][j - 1])
-            for j in range(C):
-                src = Mux(feeding, lane(self.B_data_out, j), 0)
-                chain = [src] + b_delay[j]
-                for s in range(j):
-                    m.d.sync += b_delay[j][s].eq(chain[s])
-                m.d.sync += b[0][j].eq(chain[j])
-                for i in range(1, R):
-                    m.d.sync += b[i][j].eq(b[i - 1][j])
-            for i in range(R):
-                for j in range(C):
-                    m.d.sync += acc[i][j].eq(acc[i][j] + a[i][j] * b[i][j])
+        clear, stream = array.clear, array.step
+        m.d.comb += [x.eq(Mux(feeding, lane(self.A_data_out, i), 0)) for i, x in enumerate(array.a_in)]
+        m.d.comb += [x.eq(Mux(feeding, lane(self.B_data_out, j), 0)) for j, x in enumerate(array.b_in)]
 
         m.d.comb += [
             self.A_wr_en.eq(0), self.B_wr_en.eq(0), self.A_data_in.eq(0), self.B_data_in.eq(0),

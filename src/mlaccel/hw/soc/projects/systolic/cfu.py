@@ -6,7 +6,10 @@ output pixels' im2col rows (4 x K) and B four filters (K x 4):
 funct3 0 CONFIG   in0 = K, in1 = input_offset
 funct3 1 WRITE_A  in0 = A[0..3][k] packed (row 0 in byte 0), in1 = k
 funct3 2 WRITE_B  in0 = B[k][0..3] packed (column 0 in byte 0), in1 = k
-funct3 3 EXECUTE  runs the array: K + R + C - 2 cycles (the OS schedule of mlaccel.hw.systolic)
+funct3 3 EXECUTE  runs the array: K + R + C + 1 cycles, the OS fold of mlaccel.hw.systolic
+                  (K + R + C - 2) plus a cycle each to decode the command, read the BRAM buffers
+                  and register the operands at the array's edge, as the RTL (mlaccel.hdl.tpu_cfu)
+                  takes
 funct3 4 READ_C   in0 = 4*row + col; returns C[row][col]
 
 Every other operation takes one cycle.
@@ -53,7 +56,7 @@ class SystolicCfu:
         if funct3 == EXECUTE:
             k = self.k
             self.c = (self.a[:, :k] + self.offset) @ self.b[:k]
-            return 0, k + ROWS + COLS - 2
+            return 0, k + ROWS + COLS + 1
         if funct3 == READ_C:
             if not 0 <= in0 < ROWS * COLS:
                 raise ValueError(f"C index {in0} is outside 0..{ROWS * COLS - 1}")
@@ -87,7 +90,7 @@ class SystolicCfu:
                     for j in range(k):
                         acc += (state[_A + r * K_MAX + j] + state[1]) * state[_B + j * COLS + c]
                     state[2 + r * COLS + c] = acc
-            return np.int64(0), k + ROWS + COLS - 2
+            return np.int64(0), k + ROWS + COLS + 1
         if funct3 == READ_C:
             if in0 < 0 or in0 >= ROWS * COLS:  # compiled code has no bounds checks: check here
                 raise ValueError("systolic CFU: C index outside 0..15")
