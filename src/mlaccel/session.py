@@ -177,6 +177,8 @@ class Model:
             forms.add(form)
         if len(batches) > 1:
             raise InputError(f"Inputs have different batch sizes: {sorted(batches)}")
+        if not specs:  # a graph without inputs (all constants) runs once
+            return arrays, 1, "single"
         form = "single" if forms == {"single"} else ("batch-dim" if "batch-dim" in forms else "stacked")
         return arrays, batches.pop(), form
 

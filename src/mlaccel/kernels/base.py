@@ -60,6 +60,9 @@ def quant_of(op: Op, t: Tensor, role: str) -> Quant:
     """The tensor's quantization parameters; an error naming the op if it has none."""
     if t.quant is None:
         raise KernelError(f"Op {op.label}: {role} tensor '{t.name}' has no quantization parameters")
+    if not np.all(t.quant.scale > 0):
+        raise KernelError(f"Op {op.label}: {role} tensor '{t.name}' has a non-positive quantization scale "
+                          f"{float(np.min(t.quant.scale))}")
     return t.quant
 
 
