@@ -309,16 +309,14 @@ def rtl_export(
         elif design == "tpu":
             from .hdl.tpu import TPU
 
-            if (rows, cols) != (4, 4):
-                raise MlaccelError(f"--rows/--cols {rows}x{cols}: the TPU RTL is 4x4 (its buffer words hold "
-                                   f"four lanes); other sizes are modeled by --target systolic only")
-            core, name = TPU(not unsigned), "TPU"
+            core, name = TPU(not unsigned, rows, cols), "TPU"
             clock = dict(clk="clk", rst="rst_n", active_low=True, async_reset=True)
         elif design == "tpu-cfu":
             from .hdl.tpu_cfu import TpuCfu
 
             if (rows, cols) != (4, 4):
-                raise MlaccelError(f"--rows/--cols {rows}x{cols}: the TPU-CFU RTL is 4x4")
+                raise MlaccelError(f"--rows/--cols {rows}x{cols}: the TPU-CFU RTL is 4x4, the size of the "
+                                   f"systolic project's CFU protocol (4 packed rows per WRITE_A)")
             if not 1 <= depth <= 65536:
                 raise MlaccelError(f"--depth {depth} must be in 1..65536")
             core, name, clock = TpuCfu(depth, double_buffered), "Cfu", {}
@@ -335,6 +333,39 @@ def rtl_export(
             console.print(f"Yosys synth (generic gates, no ABC): {stats['cells']:,} cells, {stats['dffs']:,} DFFs")
     except MlaccelError as e:
         _fail(e)
+
+
+@rtl_app.command("lab3")
+def rtl_lab3(
+    cases: Annotated[int, typer.Option(help="Random cases with M, K, N in [4, 255]")] = 10,
+    unsigned: Annotated[bool, typer.Option("--unsigned", help="uint8 operands, wrapping uint32 sums")] = False,
+    rows: Annotated[int, typer.Option(help="Array rows (multiple of 4)")] = 4,
+    cols: Annotated[int, typer.Option(help="Array columns (multiple of 4)")] = 4,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+):
+    """Grade the exported TPU Verilog as the course's Lab 3 does, under Verilator."""
+    from rich.table import Table
+
+    from .hdl.course import lab3_cases, run_cases
+
+    try:
+        with console.status("building the TPU with Verilator and running the cases"):
+            results = run_cases(lab3_cases(np.random.default_rng(seed), cases), not unsigned, seed, rows, cols)
+    except (MlaccelError, ImportError) as e:
+        _fail(MlaccelError(f"{e} (the Lab 3 flow needs: pip install 'mlaccel[rtl]')")
+              if isinstance(e, ImportError) else e)
+    t = Table(title=f"Lab 3 on the {rows}x{cols} TPU ({'unsigned' if unsigned else 'signed'})", title_justify="left")
+    for col in ("M", "K", "N", "cycles", "model cycles", "result"):
+        t.add_column(col, justify="right")
+    for r in results:
+        ok = r.correct and r.cycles == r.expected_cycles
+        t.add_row(str(r.m), str(r.k), str(r.n), f"{r.cycles:,}", f"{r.expected_cycles:,}",
+                  "[green]pass[/]" if ok else "[red]FAIL[/]")
+    console.print(t)
+    passed = sum(r.correct and r.cycles == r.expected_cycles for r in results)
+    console.print(f"{passed}/{len(results)} cases pass")
+    if passed != len(results):
+        raise typer.Exit(2)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -32,3 +32,10 @@ def test_stepped_and_closed_form_references_agree():
     a, b = rng.integers(-128, 128, (9, 17)), rng.integers(-128, 128, (17, 6))
     assert [x.tolist() if hasattr(x, "tolist") else x for x in tpu_reference(a, b)] == \
         [x.tolist() if hasattr(x, "tolist") else x for x in tpu_reference(a, b, stepped=False)]
+
+
+def test_larger_array_under_the_same_flow():
+    shapes = [(4, 4, 4), (8, 8, 8), (100, 60, 90), (255, 17, 201)]
+    for r in run_cases(shapes, seed=4, rows=8, cols=8):
+        print(f"8x8 array, {r.m}x{r.k}x{r.n}: {r.cycles} cycles")
+        assert r.correct and r.cycles == r.expected_cycles

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mlaccel.errors import MlaccelError
 from mlaccel.hdl.export import synthesize, to_verilog
 from mlaccel.hdl.tpu import TPU, TPU_PORTS, tpu_reference
 from mlaccel.hdl.tpu_bench import simulate_tpu
@@ -15,12 +16,14 @@ def operands(rng, m, k, n, is_signed):
     return rng.integers(lo, hi, (m, k)), rng.integers(lo, hi, (k, n))
 
 
-@settings(max_examples=25)
-@given(st.integers(0, 2**32 - 1), st.integers(1, 13), st.integers(1, 20), st.integers(1, 13), st.booleans())
-def test_rtl_equals_cycle_stepped_model(seed, m, k, n, is_signed):
+@settings(max_examples=30)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 21), st.integers(1, 20), st.integers(1, 21), st.booleans(),
+       st.sampled_from([(4, 4), (4, 4), (8, 4), (4, 8), (8, 8), (12, 4)]))
+def test_rtl_equals_cycle_stepped_model(seed, m, k, n, is_signed, size):
+    rows, cols = size
     a, b = operands(np.random.default_rng(seed), m, k, n, is_signed)
-    c, cycles = simulate_tpu(a, b, is_signed)
-    want, want_cycles = tpu_reference(a, b, is_signed)
+    c, cycles = simulate_tpu(a, b, is_signed, rows=rows, cols=cols)
+    want, want_cycles = tpu_reference(a, b, is_signed, rows=rows, cols=cols)
     assert np.array_equal(c, want)
     assert cycles == want_cycles
     exact = (a.astype(np.int64) @ b.astype(np.int64)) & 0xFFFFFFFF
@@ -37,9 +40,14 @@ def test_extreme_values_wrap_like_hardware():
     assert int(c[3, 3]) == (255 * 255 * 255) & 0xFFFFFFFF
 
 
-@pytest.mark.parametrize("is_signed", [True, False])
-def test_exports_with_the_course_ports_and_synthesizes(tmp_path, is_signed):
-    tpu = TPU(is_signed)
+def test_sizes_must_be_multiples_of_four():
+    with pytest.raises(MlaccelError, match="multiples of 4"):
+        TPU(rows=6)
+
+
+@pytest.mark.parametrize("is_signed,rows,cols", [(True, 4, 4), (False, 4, 4), (True, 8, 8)])
+def test_exports_with_the_course_ports_and_synthesizes(tmp_path, is_signed, rows, cols):
+    tpu = TPU(is_signed, rows, cols)
     v = to_verilog(tpu, "TPU", tpu.ports, clk="clk", rst="rst_n", active_low=True, async_reset=True)
     header = v[v.index("module TPU("):v.index(");")]
     assert sorted(p.strip() for p in header[len("module TPU("):].split(",")) == sorted(["clk", "rst_n"] + TPU_PORTS)
@@ -48,4 +56,4 @@ def test_exports_with_the_course_ports_and_synthesizes(tmp_path, is_signed):
         assert decl in v
     (tmp_path / "tpu.v").write_text(v)
     stats = synthesize(tmp_path / "tpu.v", "TPU")
-    assert stats["dffs"] > 16 * 32  # at least the accumulators
+    assert stats["dffs"] > rows * cols * 32  # at least the accumulators

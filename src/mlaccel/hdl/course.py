@@ -38,10 +38,10 @@ def lab3_cases(rng: np.random.Generator, n_random: int = 10) -> list[tuple[int, 
     return shapes
 
 
-def run_cases(shapes, is_signed: bool = True, seed: int = 0) -> list[CaseResult]:
-    """Run the shapes with random operands through the Verilated TPU."""
+def run_cases(shapes, is_signed: bool = True, seed: int = 0, rows: int = 4, cols: int = 4) -> list[CaseResult]:
+    """Run the shapes with random operands through the Verilated TPU of the given size."""
     rng = np.random.default_rng(seed)
-    tpu = TPU(is_signed)
+    tpu = TPU(is_signed, rows, cols)
     verilog = to_verilog(tpu, "TPU", tpu.ports, clk="clk", rst="rst_n", active_low=True, async_reset=True)
     exe = build(verilog, "TPU", TESTBENCH_DIR / "tpu_tb.cpp")
     lo, hi = (-128, 128) if is_signed else (0, 256)
@@ -71,6 +71,6 @@ def run_cases(shapes, is_signed: bool = True, seed: int = 0) -> list[CaseResult]
                 for j in range(min(4, n - n0)):
                     c[mm, n0 + j] = lanes[j]
         small = a.shape[0] * a.shape[1] * n <= 50_000  # step small cases through the PE model
-        want, want_cycles = tpu_reference(a, b, is_signed, stepped=small)
+        want, want_cycles = tpu_reference(a, b, is_signed, stepped=small, rows=rows, cols=cols)
         out.append(CaseResult(m, a.shape[1], n, cycles, want_cycles, bool(np.array_equal(c, want))))
     return out

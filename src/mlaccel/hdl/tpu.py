@@ -23,7 +23,7 @@ from __future__ import annotations
 from math import ceil
 
 import numpy as np
-from amaranth.hdl import Array, Cat, Const, Elaboratable, Module, Mux, Signal
+from amaranth.hdl import Array, Cat, Elaboratable, Module, Mux, Signal
 
 from .array import OSArray
 
@@ -37,13 +37,23 @@ TPU_PORTS = ["in_valid", "K", "M", "N", "busy", "A_wr_en", "A_index", "A_data_in
 class TPU(Elaboratable):
     """Parameters
     ----------
+    rows, cols : int
+        Array size, multiples of 4 (a buffer word carries four lanes). With more than one word per
+        row or column of operands, each k's operands are gathered over ``max(rows, cols) / 4``
+        cycles before the array steps.
     is_signed : bool
         int8 operands and int32 sums (default); False: uint8 operands and wrapping uint32 sums,
         as the 2023 course testbench uses.
     """
 
-    def __init__(self, is_signed: bool = True):
+    def __init__(self, is_signed: bool = True, rows: int = 4, cols: int = 4):
+        from ..errors import MlaccelError
+
+        if rows < 4 or cols < 4 or rows % 4 or cols % 4:
+            raise MlaccelError(f"TPU rows and cols must be multiples of 4 (four lanes per buffer word), "
+                               f"got {rows}x{cols}")
         self.is_signed = is_signed
+        self.rows, self.cols = rows, cols
         self.in_valid = Signal()
         self.K = Signal(8)
         self.M = Signal(8)
@@ -61,76 +71,134 @@ class TPU(Elaboratable):
 
     def elaborate(self, platform):
         m = Module()
+        rows, cols = self.rows, self.cols
+        p, q = rows // 4, cols // 4  # buffer words per operand vector
+        steps = max(p, q)  # read cycles per k
         k, mm, nn = Signal(8), Signal(8), Signal(8)  # latched K, M, N
-        mt, nt = Signal(6), Signal(6)  # tile indices
-        t = Signal(9)  # cycle within the streaming phase
-        row = Signal(2)  # row being written
-        rows_used = Signal(3)
-        cols_used = Signal(3)
+        mt, nt = Signal(8), Signal(8)  # tile indices
+        kk = Signal(9)  # the k being read
+        sub = Signal(range(steps))  # which word of it
+        reading = Signal()
+        t = Signal(18)  # cycle within the streaming phase
+        row = Signal(range(rows))  # C row being written
+        word = Signal(range(q))  # C word of that row
+        m0, n0 = Signal(16), Signal(16)
+        rows_used, cols_used = Signal(range(rows + 1)), Signal(range(cols + 1))
         m.d.comb += [
-            rows_used.eq(Mux(mm - (mt << 2) >= 4, 4, mm - (mt << 2))),
-            cols_used.eq(Mux(nn - (nt << 2) >= 4, 4, nn - (nt << 2))),
+            m0.eq(mt * rows), n0.eq(nt * cols),
+            rows_used.eq(Mux(mm - m0 >= rows, rows, mm - m0)),
+            cols_used.eq(Mux(nn - n0 >= cols, cols, nn - n0)),
+            reading.eq(kk < k),
         ]
-        feeding = Signal()
-        m.d.comb += feeding.eq(t < k)
 
-        m.submodules.array = array = OSArray(R, C, self.is_signed)
+        m.submodules.array = array = OSArray(rows, cols, self.is_signed)
         acc = array.acc
 
-        def lane(word, i):  # element i of a packed word, element 0 in the top byte
-            return word.word_select(3 - i, 8).as_signed() if self.is_signed else word.word_select(3 - i, 8)
+        def lane(word_signal, i):  # element i of a packed word, element 0 in the top byte
+            v = word_signal.word_select(3 - i, 8)
+            return v.as_signed() if self.is_signed else v
 
-        clear, stream = array.clear, array.step
-        m.d.comb += [x.eq(Mux(feeding, lane(self.A_data_out, i), 0)) for i, x in enumerate(array.a_in)]
-        m.d.comb += [x.eq(Mux(feeding, lane(self.B_data_out, j), 0)) for j, x in enumerate(array.b_in)]
+        # The buffers read on the negative edge: a word addressed this cycle arrives in its second
+        # half, so this cycle's group, and whether it is real, are known now.
+        got_sub = Signal(range(steps))
+        got_a, got_b = Signal(), Signal()
+        last_of_k = Signal()  # this cycle completes a k's operand vectors
+        shape = array.a_in[0].shape()
+        a_stage = [Signal(shape, name=f"a_stage_{i}") for i in range(rows)]
+        b_stage = [Signal(shape, name=f"b_stage_{j}") for j in range(cols)]
 
+        def incoming(i, stage, group_valid, data):
+            g, l = divmod(i, 4)
+            fresh = Mux(group_valid & (got_sub == g), lane(data, l), 0)
+            return Mux(got_sub == g, fresh, stage[i])
+
+        a_now = [incoming(i, a_stage, got_a, self.A_data_out) for i in range(rows)]
+        b_now = [incoming(j, b_stage, got_b, self.B_data_out) for j in range(cols)]
+
+        clear, stream = array.clear, Signal()
+        m.d.comb += clear.eq(0)
+        draining = Signal()
+        m.d.comb += draining.eq(~reading & ~last_of_k)
+        with m.If(stream):
+            with m.If(last_of_k):
+                m.d.comb += [array.step.eq(1)] + [x.eq(v) for x, v in zip(array.a_in, a_now)] + \
+                            [x.eq(v) for x, v in zip(array.b_in, b_now)]
+            with m.Elif(draining):
+                m.d.comb += array.step.eq(1)  # zeros flow in while the last products finish
+            m.d.sync += [s_.eq(v) for s_, v in zip(a_stage + b_stage, a_now + b_now)]
+
+        a_group, b_group = Signal(8), Signal(8)
         m.d.comb += [
+            a_group.eq(mt * p + sub), b_group.eq(nt * q + sub),
             self.A_wr_en.eq(0), self.B_wr_en.eq(0), self.A_data_in.eq(0), self.B_data_in.eq(0),
-            self.A_index.eq(mt * k + t), self.B_index.eq(nt * k + t),
+            self.A_index.eq(a_group * k + kk), self.B_index.eq(b_group * k + kk),
         ]
         last_tile = Signal()
-        m.d.comb += last_tile.eq(((mt + 1) << 2 >= mm) & ((nt + 1) << 2 >= nn))
+        m.d.comb += last_tile.eq((m0 + rows >= mm) & (n0 + cols >= nn))
+        end = Signal(18)  # the streaming phase's last cycle
+        m.d.comb += end.eq(k * steps + rows_used + cols_used - 2)
 
         with m.FSM():
             with m.State("IDLE"):
                 with m.If(self.in_valid):
                     m.d.sync += [k.eq(self.K), mm.eq(self.M), nn.eq(self.N), mt.eq(0), nt.eq(0), t.eq(0),
-                                 self.busy.eq(1)]
+                                 kk.eq(0), sub.eq(0), self.busy.eq(1)]
                     m.d.comb += clear.eq(1)
                     m.next = "STREAM"
             with m.State("STREAM"):
                 m.d.comb += stream.eq(1)
                 m.d.sync += t.eq(t + 1)
-                with m.If(t == k + rows_used + cols_used - 2):
-                    m.d.sync += row.eq(0)
+                m.d.comb += [got_sub.eq(sub), got_a.eq(reading & (sub < p) & ((mt * p + sub) * 4 < mm)),
+                             got_b.eq(reading & (sub < q) & ((nt * q + sub) * 4 < nn)),
+                             last_of_k.eq(reading & (sub == steps - 1))]
+                with m.If(reading):
+                    with m.If(sub == steps - 1):
+                        m.d.sync += [sub.eq(0), kk.eq(kk + 1)]
+                    with m.Else():
+                        m.d.sync += sub.eq(sub + 1)
+                with m.If(t == end):
+                    m.d.sync += [row.eq(0), word.eq(0)]
                     m.next = "WRITE"
             with m.State("WRITE"):
-                rows = Array([Array(r) for r in acc])
+                grid = Array([Array(r) for r in acc])
+                lanes = []
+                for j in range(4):
+                    col = word * 4 + j
+                    lanes.append(Mux(col < cols_used, grid[row][col], 0))
                 m.d.comb += [
                     self.C_wr_en.eq(1),
-                    self.C_index.eq(nt * mm + (mt << 2) + row),
-                    self.C_data_in.eq(Cat(*[Mux(Const(3 - j) < cols_used, rows[row][3 - j], 0)
-                                             for j in range(C)])),
+                    self.C_index.eq((nt * q + word) * mm + m0 + row),
+                    self.C_data_in.eq(Cat(*reversed(lanes))),
                 ]
-                m.d.sync += row.eq(row + 1)
-                with m.If(row == rows_used - 1):
-                    m.d.sync += t.eq(0)
-                    with m.If(last_tile):
-                        m.d.sync += self.busy.eq(0)
-                        m.next = "IDLE"
-                    with m.Else():
-                        m.d.comb += clear.eq(1)
-                        with m.If((nt + 1) << 2 >= nn):
-                            m.d.sync += [nt.eq(0), mt.eq(mt + 1)]
+                words_used = Signal(range(q + 1))
+                m.d.comb += words_used.eq((cols_used + 3) >> 2)
+                with m.If(word == words_used - 1):
+                    m.d.sync += [word.eq(0), row.eq(row + 1)]
+                    with m.If(row == rows_used - 1):
+                        m.d.sync += [t.eq(0), kk.eq(0), sub.eq(0)]
+                        with m.If(last_tile):
+                            m.d.sync += self.busy.eq(0)
+                            m.next = "IDLE"
                         with m.Else():
-                            m.d.sync += nt.eq(nt + 1)
-                        m.next = "STREAM"
+                            m.d.comb += clear.eq(1)
+                            with m.If(n0 + cols >= nn):
+                                m.d.sync += [nt.eq(0), mt.eq(mt + 1)]
+                            with m.Else():
+                                m.d.sync += nt.eq(nt + 1)
+                            m.next = "STREAM"
+                with m.Else():
+                    m.d.sync += word.eq(word + 1)
         return m
 
 
-def tpu_reference(a: np.ndarray, b: np.ndarray, is_signed: bool = True, stepped: bool = True
-                  ) -> tuple[np.ndarray, int]:
+def tpu_reference(a: np.ndarray, b: np.ndarray, is_signed: bool = True, stepped: bool = True,
+                  rows: int = 4, cols: int = 4) -> tuple[np.ndarray, int]:
     """C = A @ B and the TPU's cycle count, from the cycle-stepped PE model of mlaccel.hw.systolic.
+
+    Each ``rows x cols`` tile (``r x c`` used) takes ``1 + fold + (S - 1) * K + r * ceil(c / 4)``
+    cycles: the buffer read of the first operands, the output-stationary fold (K + r + c - 2), the
+    extra read cycles when a k's operands span S = max(rows, cols) / 4 buffer words, and the C
+    writes.
 
     Parameters
     ----------
@@ -140,6 +208,8 @@ def tpu_reference(a: np.ndarray, b: np.ndarray, is_signed: bool = True, stepped:
         Step every tile through the PE model (True), or take each tile's cycles from the closed
         form and C from a matrix product (False; equal by the systolic property tests, and
         thousands of times faster for large cases).
+    rows, cols : int
+        The array size.
 
     Returns
     -------
@@ -154,18 +224,19 @@ def tpu_reference(a: np.ndarray, b: np.ndarray, is_signed: bool = True, stepped:
     b = np.asarray(b, np.int64)
     m, k = a.shape
     n = b.shape[1]
+    steps = max(rows, cols) // 4
     c = np.zeros((m, n), np.int64)
     cycles = 0
-    for m0 in range(0, m, R):
-        for n0 in range(0, n, C):
-            at, bt = a[m0:m0 + R], b[:, n0:n0 + C]
+    for m0 in range(0, m, rows):
+        for n0 in range(0, n, cols):
+            at, bt = a[m0:m0 + rows], b[:, n0:n0 + cols]
             if stepped:
-                run = simulate_gemm(at, bt, R, C, "os", acc_bits=32)
-                c[m0:m0 + R, n0:n0 + C], fold = run.out, run.cycles
+                run = simulate_gemm(at, bt, rows, cols, "os", acc_bits=32)
+                c[m0:m0 + rows, n0:n0 + cols], fold = run.out, run.cycles
             else:
-                c[m0:m0 + R, n0:n0 + C] = at @ bt
-                fold = map_gemm(at.shape[0], k, bt.shape[1], R, C, "os").compute_cycles
-            cycles += 1 + fold + at.shape[0]  # buffer read latency, the fold, the C writes
+                c[m0:m0 + rows, n0:n0 + cols] = at @ bt
+                fold = map_gemm(at.shape[0], k, bt.shape[1], rows, cols, "os").compute_cycles
+            cycles += 1 + fold + (steps - 1) * k + at.shape[0] * ceil(bt.shape[1] / 4)
     return (c & 0xFFFFFFFF).astype(np.uint32), cycles
 
 

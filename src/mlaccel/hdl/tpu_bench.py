@@ -16,13 +16,13 @@ from .tpu import TPU, pack_a, pack_b, unpack_c
 __all__ = ["simulate_tpu"]
 
 
-def simulate_tpu(a: np.ndarray, b: np.ndarray, is_signed: bool = True, max_cycles: int = 1_500_000
-                 ) -> tuple[np.ndarray, int]:
+def simulate_tpu(a: np.ndarray, b: np.ndarray, is_signed: bool = True, max_cycles: int = 1_500_000,
+                 rows: int = 4, cols: int = 4) -> tuple[np.ndarray, int]:
     """Run one matmul on the RTL; returns C (uint32 words) and the cycles from the edge that samples
     ``in_valid`` to the edge after which ``busy`` is low."""
     m, k = a.shape
     n = b.shape[1]
-    tpu = TPU(is_signed)
+    tpu = TPU(is_signed, rows, cols)
     top = with_clock(tpu, clk="clk", rst="rst_n", active_low=True, async_reset=True)
     mem = {"A": dict(enumerate(pack_a(a))), "B": dict(enumerate(pack_b(b))), "C": {}}
     result = {}
