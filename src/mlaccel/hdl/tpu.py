@@ -50,6 +50,7 @@ class TPU(Elaboratable):
         from ..errors import MlaccelError
 
         if rows < 4 or cols < 4 or rows % 4 or cols % 4:
+            self._MustUse__silence = True  # refused, so never elaborated: no "unused" warning
             raise MlaccelError(f"TPU rows and cols must be multiples of 4 (four lanes per buffer word), "
                                f"got {rows}x{cols}")
         self.is_signed = is_signed
