@@ -8,30 +8,16 @@ funct3 1 (SET_OFFSET): ``offset = in0``. The response comes one cycle after the 
 
 from __future__ import annotations
 
-from amaranth.hdl import Elaboratable, Module, Signal, signed
+from amaranth.hdl import Module, Signal, signed
+
+from .cfu_port import CfuPort
 
 __all__ = ["Simd4Cfu"]
 
 
-class Simd4Cfu(Elaboratable):
+class Simd4Cfu(CfuPort):
     """Ports as CFU Playground names them (``function_id`` is {funct7, funct3}); clocked by the
     ``sync`` domain. :func:`mlaccel.hdl.export.with_clock` gives it ``clk``/``reset`` ports."""
-
-    def __init__(self):
-        self.cmd_valid = Signal()
-        self.cmd_ready = Signal()
-        self.cmd_payload_function_id = Signal(10)
-        self.cmd_payload_inputs_0 = Signal(32)
-        self.cmd_payload_inputs_1 = Signal(32)
-        self.rsp_valid = Signal()
-        self.rsp_ready = Signal()
-        self.rsp_payload_outputs_0 = Signal(32)
-
-    @property
-    def ports(self) -> list[Signal]:
-        return [self.cmd_valid, self.cmd_ready, self.cmd_payload_function_id,
-                self.cmd_payload_inputs_0, self.cmd_payload_inputs_1, self.rsp_valid, self.rsp_ready,
-                self.rsp_payload_outputs_0]
 
     def elaborate(self, platform):
         m = Module()

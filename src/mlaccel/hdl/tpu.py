@@ -256,17 +256,9 @@ def pack_a(a: np.ndarray) -> list[int]:
 
 
 def pack_b(b: np.ndarray) -> list[int]:
-    """B buffer words: word[(n/4)*K + k] = {B[k][n], .., B[k][n+3]}, first in the top byte."""
-    k, n = b.shape
-    words = []
-    for n0 in range(0, n, 4):
-        for kk in range(k):
-            w = 0
-            for j in range(4):
-                v = int(b[kk, n0 + j]) & 0xFF if n0 + j < n else 0
-                w |= v << (8 * (3 - j))
-            words.append(w)
-    return words
+    """B buffer words: word[(n/4)*K + k] = {B[k][n], .., B[k][n+3]}, first in the top byte; the A
+    layout of B transposed."""
+    return pack_a(np.asarray(b).T)
 
 
 def unpack_c(words: dict[int, int] | list[int], m: int, n: int) -> np.ndarray:

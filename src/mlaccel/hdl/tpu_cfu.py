@@ -14,10 +14,11 @@ so the CPU's writes of the next tile overlap the current computation.
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Elaboratable, Module, Mux, Signal, signed
+from amaranth.hdl import Array, Module, Mux, Signal, signed
 from amaranth.lib.memory import Memory
 
 from .array import OSArray
+from .cfu_port import CfuPort
 
 __all__ = ["TpuCfu", "CONFIG", "WRITE_A", "WRITE_B", "EXECUTE", "READ_C"]
 
@@ -25,7 +26,7 @@ CONFIG, WRITE_A, WRITE_B, EXECUTE, READ_C = range(5)
 R = C = 4
 
 
-class TpuCfu(Elaboratable):
+class TpuCfu(CfuPort):
     """Parameters
     ----------
     depth : int
@@ -34,21 +35,9 @@ class TpuCfu(Elaboratable):
     """
 
     def __init__(self, depth: int = 512, double_buffered: bool = False):
+        super().__init__()
         self.depth = depth
         self.double_buffered = double_buffered
-        self.cmd_valid = Signal()
-        self.cmd_ready = Signal()
-        self.cmd_payload_function_id = Signal(10)
-        self.cmd_payload_inputs_0 = Signal(32)
-        self.cmd_payload_inputs_1 = Signal(32)
-        self.rsp_valid = Signal()
-        self.rsp_ready = Signal()
-        self.rsp_payload_outputs_0 = Signal(32)
-
-    @property
-    def ports(self) -> list[Signal]:
-        return [self.cmd_valid, self.cmd_ready, self.cmd_payload_function_id, self.cmd_payload_inputs_0,
-                self.cmd_payload_inputs_1, self.rsp_valid, self.rsp_ready, self.rsp_payload_outputs_0]
 
     def elaborate(self, platform):
         m = Module()
