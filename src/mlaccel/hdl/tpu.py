@@ -272,6 +272,3 @@ def unpack_c(words: dict[int, int] | list[int], m: int, n: int) -> np.ndarray:
                     c[mm, n0 + j] = (w >> (32 * (3 - j))) & 0xFFFFFFFF
     return c
 
-
-def tiles(m: int, n: int) -> int:
-    return ceil(m / R) * ceil(n / C)

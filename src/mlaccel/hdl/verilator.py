@@ -13,6 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..cache import cache_dir
 from ..errors import MlaccelError
 
 __all__ = ["build", "TESTBENCH_DIR"]
@@ -20,15 +21,11 @@ __all__ = ["build", "TESTBENCH_DIR"]
 TESTBENCH_DIR = Path(__file__).parent / "testbench"
 
 
-def _cache() -> Path:
-    return Path(os.environ.get("MLACCEL_CACHE", Path.home() / ".cache" / "mlaccel")) / "verilator"
-
-
 def build(verilog: str, top: str, bench: Path, extra_args: tuple = ()) -> Path:
     """Compile ``verilog`` with a C++ ``bench`` into an executable (or, with ``-o NAME`` among
     ``extra_args``, that file); returns its (cached) path."""
     h = hashlib.sha256(verilog.encode() + bench.read_bytes() + " ".join(extra_args).encode()).hexdigest()[:16]
-    d = _cache() / f"{top}-{h}"
+    d = cache_dir() / "verilator" / f"{top}-{h}"
     name = extra_args[list(extra_args).index("-o") + 1] if "-o" in extra_args else f"V{top}"
     exe = d / "obj" / name
     if exe.exists():

@@ -14,9 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ...cache import cache_dir
 from ...errors import MlaccelError
 
-__all__ = ["BuildError", "build_firmware", "FIRMWARE_DIR", "CFLAGS", "cache_dir"]
+__all__ = ["BuildError", "build_firmware", "FIRMWARE_DIR", "CFLAGS"]
 
 FIRMWARE_DIR = Path(__file__).parent / "firmware"
 CFLAGS = ["-target", "riscv32-freestanding-none", "-mcpu=generic_rv32+m", "-O2", "-ffreestanding",
@@ -25,10 +26,6 @@ CFLAGS = ["-target", "riscv32-freestanding-none", "-mcpu=generic_rv32+m", "-O2",
 
 class BuildError(MlaccelError):
     """C sources failed to compile or link; the message holds the compiler's file:line errors."""
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("MLACCEL_CACHE", Path.home() / ".cache" / "mlaccel"))
 
 
 def _zig() -> list[str]:

@@ -4,6 +4,12 @@
 static inline int imax(int a, int b) { return a > b ? a : b; }
 static inline int imin(int a, int b) { return a < b ? a : b; }
 
+/* The filter taps [*f0, *f1) of one axis that fall inside the input, for an output at `origin`. */
+static inline void window(int origin, int filter, int size, int *f0, int *f1) {
+    *f0 = imax(0, -origin);
+    *f1 = imin(filter, size - origin);
+}
+
 void average_pool_reference(const PoolParams *p) {
     for (int b = 0; b < p->batches; ++b) {
         for (int oy = 0; oy < p->out_h; ++oy) {
@@ -11,8 +17,9 @@ void average_pool_reference(const PoolParams *p) {
                 for (int c = 0; c < p->channels; ++c) {
                     const int in_x_origin = ox * p->stride_w - p->pad_w;
                     const int in_y_origin = oy * p->stride_h - p->pad_h;
-                    const int fx0 = imax(0, -in_x_origin), fx1 = imin(p->filter_w, p->in_w - in_x_origin);
-                    const int fy0 = imax(0, -in_y_origin), fy1 = imin(p->filter_h, p->in_h - in_y_origin);
+                    int fx0, fx1, fy0, fy1;
+                    window(in_x_origin, p->filter_w, p->in_w, &fx0, &fx1);
+                    window(in_y_origin, p->filter_h, p->in_h, &fy0, &fy1);
                     int32_t acc = 0;
                     int count = 0;
                     for (int fy = fy0; fy < fy1; ++fy) {
@@ -38,8 +45,9 @@ void max_pool_reference(const PoolParams *p) {
                 for (int c = 0; c < p->channels; ++c) {
                     const int in_x_origin = ox * p->stride_w - p->pad_w;
                     const int in_y_origin = oy * p->stride_h - p->pad_h;
-                    const int fx0 = imax(0, -in_x_origin), fx1 = imin(p->filter_w, p->in_w - in_x_origin);
-                    const int fy0 = imax(0, -in_y_origin), fy1 = imin(p->filter_h, p->in_h - in_y_origin);
+                    int fx0, fx1, fy0, fy1;
+                    window(in_x_origin, p->filter_w, p->in_w, &fx0, &fx1);
+                    window(in_y_origin, p->filter_h, p->in_h, &fy0, &fy1);
                     int32_t m = -128;
                     for (int fy = fy0; fy < fy1; ++fy) {
                         for (int fx = fx0; fx < fx1; ++fx) {
