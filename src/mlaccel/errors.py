@@ -15,6 +15,8 @@ __all__ = [
     "InputError",
     "KernelError",
     "TargetError",
+    "ConfigError",
+    "Interrupted",
 ]
 
 
@@ -57,3 +59,18 @@ class KernelError(MlaccelError, ValueError):
 
 class TargetError(MlaccelError, ValueError):
     """A ``--target`` string does not name a known backend or preset."""
+
+
+class ConfigError(MlaccelError, ValueError):
+    """A hardware configuration value is out of range or a config file is malformed.
+
+    Each hardware family subclasses it (``SystolicConfigError``, ``SocConfigError``, ...), and
+    the message names the field, its allowed range, and the file when there is one.
+    """
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a run; the message says where (op, sample, pc).
+
+    A ``KeyboardInterrupt``, so code that stops on Ctrl-C still does.
+    """

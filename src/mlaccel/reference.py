@@ -5,30 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from .backend import OpResult
-from .errors import UnsupportedOpError
+from .errors import TargetError, UnsupportedOpError
+from .family import Family
 from .graph import Op
 from .kernels import KERNELS
 from .stats import Stats
 from .workload import work_of
 
-__all__ = ["ReferenceBackend", "op_traffic"]
+__all__ = ["ReferenceBackend", "op_traffic", "FAMILY"]
 
 
 def op_traffic(op: Op) -> tuple[dict[str, int], dict[str, int], int]:
-    """Bytes one inference of the op reads and writes, by kind, and its parameter bytes.
+    """Bytes one inference of the op reads and writes in a flat tensor memory, and its parameter bytes.
 
     Returns
     -------
     reads : dict
-        ``{"activations": bytes, "parameters": bytes}``.
+        ``{"mem.input": bytes, "mem.weight": bytes}`` (see :mod:`mlaccel.stats` for the keys).
     writes : dict
-        ``{"activations": bytes}``.
+        ``{"mem.output": bytes}``.
     param_bytes : int
     """
     params = sum(t.nbytes for t in op.inputs if t is not None and t.is_constant)
     acts = sum(t.nbytes for t in op.inputs if t is not None and not t.is_constant)
     written = sum(t.nbytes for t in op.outputs)
-    return {"activations": acts, "parameters": params}, {"activations": written}, params
+    return {"mem.input": acts, "mem.weight": params}, {"mem.output": written}, params
 
 
 class ReferenceBackend:
@@ -36,6 +37,11 @@ class ReferenceBackend:
 
     name = "reference"
     config = None
+    columns = ("output", "macs", "share", "params", "mem")
+    notes: tuple[str, ...] = ()
+
+    def begin(self, batch: int) -> None:
+        """Nothing to reset: the kernels keep no state."""
 
     def prepare(self, op: Op) -> Any:
         kernel = KERNELS.get(op.type)
@@ -51,3 +57,12 @@ class ReferenceBackend:
     def run(self, op: Op, prepared: Any, inputs: list) -> OpResult:
         evaluate, params, stats = prepared
         return OpResult([evaluate(params, inputs)], stats)
+
+
+def _no_spec(spec: str):
+    raise TargetError(f"The reference target takes no config ('reference:{spec}'); write 'reference'")
+
+
+FAMILY = Family(prefix="reference", config_type=None, presets={}, load_config=None, resolve=_no_spec,
+                backend=lambda config: ReferenceBackend(),
+                summary="reference: the golden kernels, bit-exact with TFLite-Micro; MACs and bytes, no timing")

@@ -19,7 +19,7 @@ from .graph import Tensor
 from .kernels.requantize import round_half_away
 
 __all__ = ["models_dir", "GoldenCase", "golden_cases", "golden_input", "check_value",
-           "read_input_file", "MODEL_ALIASES"]
+           "read_input_file", "resolve_model", "MODEL_ALIASES", "LABELS", "labels_for"]
 
 # Short names for the shipped models, for the CLI and the demo.
 MODEL_ALIASES = {
@@ -40,20 +40,39 @@ MODEL_ALIASES = {
 }
 
 
+# Class names of the shipped classifiers' outputs, in output order (from each model's source; see
+# ../shared/models/README.md). Models whose order no source states have none.
+LABELS = {
+    "kws": ["down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes", "silence", "unknown"],
+    "vww": ["no person", "person"],
+    "pdti8": ["no person", "person"],
+    "ic": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
+    "ic-large": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
+    "micro_speech": ["silence", "unknown", "yes", "no"],
+    "magic_wand": ["wing", "ring", "slope", "negative"],
+}
+
+
 def models_dir() -> Path:
     """The folder holding the shipped models and ``goldens.json``.
 
-    Looks at ``$MLACCEL_MODELS``, then ``../shared/models`` from the repository root and from the
-    current directory.
+    Looks at ``$MLACCEL_MODELS`` when it is set (and only there), otherwise ``../shared/models``
+    from the repository root and from the current directory.
 
     Raises
     ------
     ModelFileError
-        None of those places has ``goldens.json``.
+        ``$MLACCEL_MODELS`` names a folder without ``goldens.json``, or none of the places has it.
     """
     env = os.environ.get("MLACCEL_MODELS")
+    if env:
+        if not (Path(env) / "goldens.json").is_file():
+            what = "does not exist" if not Path(env).exists() else "has no goldens.json"
+            raise ModelFileError(f"MLACCEL_MODELS='{env}' {what}; point it at the folder of the shipped models "
+                                 f"(or unset it to use ../shared/models)")
+        return Path(env)
     repo = Path(__file__).resolve().parents[2]
-    candidates = ([Path(env)] if env else []) + [
+    candidates = [
         repo.parent / "shared" / "models",
         Path.cwd().parent / "shared" / "models",
         Path.cwd() / "shared" / "models",
@@ -68,9 +87,20 @@ def models_dir() -> Path:
 
 def resolve_model(name: str | os.PathLike) -> Path:
     """A model path, or a short name from :data:`MODEL_ALIASES` resolved in :func:`models_dir`."""
-    if isinstance(name, str) and name in MODEL_ALIASES:
+    if isinstance(name, str) and name in MODEL_ALIASES and not Path(name).exists():
         return models_dir() / MODEL_ALIASES[name]
     return Path(name)
+
+
+def labels_for(model_path: str | os.PathLike | bytes | None) -> list[str] | None:
+    """The class names of a shipped model's output, or None (unknown model, or no known order)."""
+    if not isinstance(model_path, (str, os.PathLike)):
+        return None
+    name = Path(model_path).name
+    for alias, rel in MODEL_ALIASES.items():
+        if Path(rel).name == name and alias in LABELS:
+            return LABELS[alias]
+    return None
 
 
 @dataclass(frozen=True)
@@ -147,23 +177,46 @@ def check_value(case: GoldenCase, output: np.ndarray):
 def read_input_file(path: str | os.PathLike, tensor: Tensor, uint8_shift: bool = False) -> np.ndarray:
     """Read an input tensor from a file.
 
-    ``.npy`` files are loaded as they are. Any other file is raw bytes of the tensor's dtype; with
-    ``uint8_shift`` the bytes are uint8 and 128 is subtracted (CFU Playground's image files). A raw
-    file holding a whole multiple of the tensor is read as a batch.
+    ``.npy`` files are loaded as they are (never unpickled). Any other file is raw bytes of the
+    tensor's dtype; with ``uint8_shift`` the bytes are uint8 and 128 is subtracted (CFU
+    Playground's image files). A raw file holding a whole multiple of the tensor is read as a batch
+    (the returned array then has a leading sample axis).
 
     Raises
     ------
     ModelFileError
-        The file is missing.
+        The file is missing or unreadable.
     InputError
-        The file's size does not fit the tensor.
+        The file is a folder, empty, not a valid ``.npy``, or its size does not fit the tensor.
     """
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"Input '{p}' is a folder; give a file (.npy, or raw bytes of the input's dtype)")
     if not p.is_file():
         raise ModelFileError(f"Input file '{p}' does not exist")
     if p.suffix == ".npy":
-        return np.load(p, allow_pickle=False)
-    raw = p.read_bytes()
+        if uint8_shift:
+            raise InputError(f"--uint8-shift applies to raw byte files; '{p}' is a .npy array, loaded as it is "
+                             f"(store the shifted int8 values in it instead)")
+        try:
+            arr = np.load(p, allow_pickle=False)
+        except ValueError as e:
+            raise InputError(f"Input file '{p}' is not a plain .npy array ({e}); pickled or object "
+                             f"arrays are refused") from None
+        except (OSError, EOFError) as e:
+            raise InputError(f"Input file '{p}' is not a valid .npy file: {e}") from None
+        if not isinstance(arr, np.ndarray):
+            raise InputError(f"Input file '{p}' holds {type(arr).__name__}, not one array")
+        if arr.size == 0:
+            raise InputError(f"Input file '{p}' holds an empty array {arr.shape}")
+        return arr
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise ModelFileError(f"Input file '{p}' cannot be read: {e.strerror or e}") from None
+    if not raw:
+        raise InputError(f"Input file '{p}' is empty; input '{tensor.name}' {tensor.shape} needs "
+                         f"{tensor.nbytes} bytes")
     if uint8_shift:
         arr = (np.frombuffer(raw, np.uint8).astype(np.int16) - 128).astype(tensor.dtype)
     else:
@@ -178,3 +231,8 @@ def read_input_file(path: str | os.PathLike, tensor: Tensor, uint8_shift: bool =
         return arr.reshape((arr.size // tensor.size,) + tuple(per)).copy()
     raise InputError(f"Input file '{p}' holds {arr.size} {tensor.dtype.name} values; input "
                      f"'{tensor.name}' {tensor.shape} needs {tensor.size} (or a multiple, for a batch)")
+
+
+def samples_in(arr: np.ndarray, tensor: Tensor) -> int:
+    """How many samples an input array holds for a tensor (1 for one sample)."""
+    return max(arr.size // tensor.size, 1) if tensor.size else 1

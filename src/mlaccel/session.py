@@ -6,30 +6,39 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 
 from .backend import Backend
-from .errors import InputError, KernelError, MlaccelError
+from .errors import InputError, Interrupted, KernelError, MlaccelError, ModelFileError
 from .graph import Graph, Op, Tensor
-from .model.reader import read_tflite
+from .model.reader import parse_tflite, read_tflite
 from .stats import Stats, total
-from .targets import resolve_target
+from .targets import Target, family, make_backend, resolve
 
-__all__ = ["load", "Model", "Result"]
+__all__ = ["load", "Model", "Result", "Progress"]
+
+# progress(done, total, what): called before each op runs (and once at the end with done == total).
+Progress = Callable[[int, int, str], None]
 
 
-def load(path: str | os.PathLike) -> "Model":
-    """Load a ``.tflite`` model.
+def load(source: str | os.PathLike | bytes) -> "Model":
+    """Load a ``.tflite`` model from a file or from its bytes.
 
     Raises
     ------
     ModelFileError
-        The file is missing or unreadable.
+        The file is missing or unreadable, or ``source`` is neither a path nor bytes.
     ModelFormatError
-        The file is not a valid TFLite model.
+        The data is not a valid TFLite model.
     """
-    return Model(read_tflite(path))
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return Model(parse_tflite(data, name="<bytes>"), source=data)
+    if not isinstance(source, (str, os.PathLike)):
+        raise ModelFileError(f"load() takes a .tflite path or the model's bytes, got {type(source).__name__}")
+    return Model(read_tflite(source), source=os.fspath(source))
 
 
 @dataclass(frozen=True)
@@ -43,13 +52,20 @@ class Result:
     ops : list of Stats
         Per-op costs of one inference, in execution order.
     total : Stats
-        The sum of ``ops``.
+        The sum of ``ops``: ``total.cycles``, ``total.seconds`` (modeled time of one inference),
+        ``total.energy_total_pj``.
     batch : int
         Number of samples run.
     target : str
-        The backend's name.
-    seconds : float
-        Wall-clock time of the whole run.
+        The resolved target, e.g. ``"systolic:edge-16x16-os"``.
+    config : object
+        The target's Config (None for ``reference``).
+    wall_seconds : float
+        Wall-clock time of the whole run on this machine.
+    columns : tuple of str
+        The columns the target's per-op table shows (:func:`mlaccel.report.tables.profile_table`).
+    notes : tuple of str
+        Caveats the target reports for this configuration.
     """
 
     outputs: list[np.ndarray]
@@ -57,7 +73,10 @@ class Result:
     total: Stats
     batch: int = 1
     target: str = "reference"
-    seconds: float = 0.0
+    config: Any = None
+    wall_seconds: float = 0.0
+    columns: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
 
@@ -68,6 +87,9 @@ def _naming_op(op: Op, backend: Backend, stage: str):
         yield
     except MlaccelError:
         raise
+    except KeyboardInterrupt as e:
+        where = f" {e}" if str(e) else ""
+        raise Interrupted(f"Interrupted in op {op.label} on '{backend.name}'{where}") from None
     except Exception as e:  # noqa: BLE001 - name the op instead of a deep NumPy trace
         raise KernelError(f"Op {op.label} failed to {stage} on target '{backend.name}': "
                           f"{type(e).__name__}: {e}") from e
@@ -76,12 +98,14 @@ def _naming_op(op: Op, backend: Backend, stage: str):
 class Model:
     """A loaded model, ready to run on any target.
 
-    Per-op preparation (multipliers, weight matrices) is done once per target and kept.
+    Per-op preparation (multipliers, weight matrices, a SoC's firmware and tensor placement) is
+    done once per target and kept: a second run on the same target builds nothing.
     """
 
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, source: str | bytes | None = None):
         self.graph = graph
-        self._prepared: dict[str, list] = {}
+        self.source = source  # the file path or bytes it was loaded from (for the TFLM oracle)
+        self._prepared: dict[Any, tuple[Backend, list]] = {}
 
     def __repr__(self) -> str:
         return f"Model({self.graph.name!r}, ops={len(self.graph.ops)})"
@@ -96,19 +120,36 @@ class Model:
         """The graph's output tensors."""
         return self.graph.outputs
 
-    def prepare(self, target: str | Backend = "reference") -> list:
-        """Prepare every op for a target; raises UnsupportedOpError before anything runs."""
-        backend = resolve_target(target)
-        key = target if isinstance(target, str) else f"{backend.name}@{id(backend)}"
+    def prepare(self, target: "str | Target | Backend" = "reference", progress: Progress | None = None
+                ) -> tuple[Backend, list]:
+        """Prepare every op for a target; raises UnsupportedOpError before anything runs.
+
+        The prepared backend is looked up before one is built: the key is the resolved target (its
+        family and config) and, for families that depend on files (SoC projects), their
+        fingerprint.
+
+        Returns
+        -------
+        backend, prepared : Backend, list
+        """
+        if _is_backend(target):
+            key: Any = ("backend", id(target))
+        else:
+            t = resolve(target)
+            key = (t, family(t.family).fingerprint(t.config))
         if key not in self._prepared:
+            backend = target if _is_backend(target) else make_backend(key[0])
             prepared = []
-            for op in self.graph.ops:
+            for i, op in enumerate(self.graph.ops):
+                if progress is not None:
+                    progress(i, len(self.graph.ops), f"preparing {op.label}")
                 with _naming_op(op, backend, "prepare"):
                     prepared.append(backend.prepare(op))
-            self._prepared[key] = [backend, prepared]
+            self._prepared[key] = (backend, prepared)
         return self._prepared[key]
 
-    def run(self, *inputs, target: str | Backend = "reference") -> Result:
+    def run(self, *inputs, target: "str | Target | Backend" = "reference", progress: Progress | None = None
+            ) -> Result:
         """Run the model on one sample or a batch.
 
         Parameters
@@ -117,21 +158,37 @@ class Model:
             One array per graph input, of the input's dtype. An array shaped exactly like the
             input is one sample; ``(N, *shape)`` or, when the model's batch dimension is 1,
             ``(N, *shape[1:])`` is a batch of N.
-        target : str or Backend
-            ``"reference"`` (default) or another backend.
+        target : str, Target or Backend
+            ``"reference"`` (default), ``"systolic:PRESET"``, ``"soc:PRESET"``, a config file...
+            (see :mod:`mlaccel.targets`), or a Backend object.
+        progress : callable, optional
+            ``progress(done, total, what)``, called as ops are prepared and run.
 
         Returns
         -------
         Result
+
+        Raises
+        ------
+        InputError
+            Wrong number, shape, dtype or values of inputs, or an empty batch.
+        TargetError, ConfigError
+            The target names nothing known.
+        Interrupted
+            Ctrl-C; the message names the op (and, on the SoC, the sample and pc).
         """
         t0 = time.perf_counter()
-        backend, prepared = self.prepare(target)
+        backend, prepared = self.prepare(target, progress)
         arrays, batch, form = self._check_inputs(inputs)
+        backend.begin(batch)
         values: dict[int, np.ndarray] = {t.index: a for t, a in zip(self.graph.inputs, arrays)}
         last_use = self._last_use()
         keep = {t.index for t in self.graph.outputs}
         stats = []
+        n_ops = len(self.graph.ops)
         for op, prep in zip(self.graph.ops, prepared):
+            if progress is not None:
+                progress(op.index, n_ops, f"running {op.label}")
             ins = [None if t is None else (values[t.index] if not t.is_constant else t.data[None])
                    for t in op.inputs]
             with _naming_op(op, backend, "run"):
@@ -142,8 +199,11 @@ class Model:
             for t in op.inputs:
                 if t is not None and last_use.get(t.index) == op.index and t.index not in keep:
                     values.pop(t.index, None)
+        if progress is not None:
+            progress(n_ops, n_ops, "done")
         outputs = [self._shape_output(values[t.index], t, form) for t in self.graph.outputs]
-        return Result(outputs, stats, total(stats), batch, backend.name, time.perf_counter() - t0)
+        return Result(outputs, stats, total(stats), batch, backend.name, getattr(backend, "config", None),
+                      time.perf_counter() - t0, tuple(backend.columns), tuple(backend.notes))
 
     def _last_use(self) -> dict[int, int]:
         last: dict[int, int] = {}
@@ -172,6 +232,8 @@ class Model:
                     f"Input {i} '{t.name}' has shape {x.shape}; expected {t.shape}, or "
                     f"(N, {', '.join(map(str, t.shape[1:] if t.shape[:1] == (1,) else t.shape))}) "
                     f"for a batch of N")
+            if arr.shape[0] == 0:
+                raise InputError(f"Input {i} '{t.name}' holds no samples (a batch of 0)")
             arrays.append(np.ascontiguousarray(arr))
             batches.add(arr.shape[0])
             forms.add(form)
@@ -188,7 +250,13 @@ class Model:
             if x.dtype != t.dtype:
                 raise InputError(f"Input {i} '{t.name}' must be {t.dtype.name}, got {x.dtype.name}")
             return x
-        arr = np.asarray(x)
+        try:
+            arr = np.asarray(x)
+        except (ValueError, TypeError) as e:
+            raise InputError(f"Input {i} '{t.name}' is not a rectangular array of numbers: {e}") from None
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise InputError(f"Input {i} '{t.name}' is not an array of numbers (got {arr.dtype.name} "
+                             f"from {type(x).__name__})")
         if np.issubdtype(t.dtype, np.integer):
             info = np.iinfo(t.dtype)
             if not np.issubdtype(arr.dtype, np.integer) or (arr.size and (arr.min() < info.min or
@@ -204,3 +272,7 @@ class Model:
         if form == "batch-dim" and t.shape[:1] == (1,):
             return y[:, 0]
         return y
+
+
+def _is_backend(target) -> bool:
+    return not isinstance(target, (str, os.PathLike, Target)) and hasattr(target, "run") and hasattr(target, "prepare")

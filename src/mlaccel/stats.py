@@ -3,6 +3,32 @@
 A whole-model report is a fold over ops: :func:`total` adds counts and merges the per-level and
 per-component dictionaries. Fields a backend does not model stay at zero (or None for
 utilization), so reports can tell "not modeled" from "zero".
+
+Memory traffic has one vocabulary in every family: ``reads`` and ``writes`` map ``"LEVEL.OPERAND"``
+to bytes moved at that memory level for that kind of operand, in one inference.
+
+========  ==============================================================================
+level     meaning
+========  ==============================================================================
+dram      off-chip main memory
+sram      on-chip buffers or scratchpads (an accelerator's global buffers)
+cache     CPU caches, as the core accesses them (a 32-bit port: 4 bytes per access)
+mem       one flat tensor memory, for targets that model no hierarchy (``reference``)
+========  ==============================================================================
+
+========  ==============================================================================
+operand   meaning
+========  ==============================================================================
+input     activations an op reads
+weight    constant tensors: weights and biases
+output    activations an op writes (an accelerator's output buffer holds partial sums too)
+psum      partial sums spilled to a lower level and read back
+code      instructions (CPU targets)
+data      CPU loads and stores, whose operand kind the core does not know
+========  ==============================================================================
+
+Bytes are counted at each level, so the same byte moved from DRAM into SRAM and from SRAM into
+the array counts at both levels; :meth:`Stats.read_bytes` sums one level.
 """
 
 from __future__ import annotations
@@ -10,7 +36,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Mapping
 
-__all__ = ["Stats", "total"]
+__all__ = ["Stats", "total", "LEVELS", "OPERANDS"]
+
+LEVELS = ("dram", "sram", "cache", "mem")
+OPERANDS = ("input", "weight", "output", "psum", "code", "data")
 
 
 @dataclass(frozen=True)
@@ -27,14 +56,17 @@ class Stats:
         Cycles spent waiting on memory.
     macs : int
         Multiply-accumulates of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED.
+    seconds : float
+        Time of one inference of the op, in seconds, from the family's clock (0 where not modeled).
     utilization : float or None
         Fraction of peak compute used, or None where not modeled.
     param_bytes : int
         Bytes of constant tensors (weights, biases) the op uses.
     reads, writes : mapping of str to int
-        Bytes read and written per memory level, e.g. ``{"activations": 490, "parameters": 640}``.
+        Bytes per ``"LEVEL.OPERAND"`` (see the module's docstring), e.g.
+        ``{"dram.weight": 640, "sram.input": 4900}``.
     energy_pj : mapping of str to float
-        Energy per component, in picojoules.
+        Energy per component, in picojoules (components are the family's own; its docs list them).
     output_shape : tuple of int
         Shape of the op's first output, as in the model.
     extra : mapping
@@ -43,6 +75,7 @@ class Stats:
 
     op: str = ""
     cycles: int = 0
+    seconds: float = 0.0
     stall_cycles: int = 0
     macs: int = 0
     utilization: float | None = None
@@ -53,15 +86,23 @@ class Stats:
     output_shape: tuple[int, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def bytes_read(self) -> int:
-        """Bytes read at every level together."""
-        return sum(self.reads.values())
+    def read_bytes(self, level: str | None = None, operand: str | None = None) -> int:
+        """Bytes read at one level (and of one operand kind), or everywhere when None."""
+        return _select(self.reads, level, operand)
+
+    def written_bytes(self, level: str | None = None, operand: str | None = None) -> int:
+        """Bytes written at one level (and of one operand kind), or everywhere when None."""
+        return _select(self.writes, level, operand)
+
+    def moved_bytes(self, level: str) -> int:
+        """Bytes read and written at one level."""
+        return self.read_bytes(level) + self.written_bytes(level)
 
     @property
-    def bytes_written(self) -> int:
-        """Bytes written at every level together."""
-        return sum(self.writes.values())
+    def levels(self) -> tuple[str, ...]:
+        """The memory levels this Stats has traffic at, outermost first."""
+        seen = {k.split(".")[0] for k in (*self.reads, *self.writes)}
+        return tuple(lv for lv in LEVELS if lv in seen) + tuple(sorted(seen - set(LEVELS)))
 
     @property
     def energy_total_pj(self) -> float:
@@ -75,6 +116,15 @@ class Stats:
         d["reads"], d["writes"] = dict(self.reads), dict(self.writes)
         d["energy_pj"], d["extra"] = dict(self.energy_pj), dict(self.extra)
         return d
+
+
+def _select(d: Mapping[str, int], level: str | None, operand: str | None) -> int:
+    out = 0
+    for key, v in d.items():
+        lv, _, kind = key.partition(".")
+        if (level is None or lv == level) and (operand is None or kind == operand):
+            out += v
+    return out
 
 
 def _merge(ds: Iterable[Mapping]) -> dict:
@@ -99,6 +149,7 @@ def total(stats: Iterable[Stats]) -> Stats:
     return Stats(
         op="total",
         cycles=cycles,
+        seconds=sum(s.seconds for s in stats),
         stall_cycles=sum(s.stall_cycles for s in stats),
         macs=sum(s.macs for s in stats),
         utilization=util,

@@ -1,48 +1,142 @@
-"""Turn a ``--target`` string into a Backend.
+"""The target registry: ``PREFIX:SPEC`` strings to a family, a config, and a backend.
 
-``reference``, ``systolic:PRESET`` (see ``mlaccel.hw.systolic.PRESETS``), ``soc:PRESET`` or
-``soc:PROJECT`` (a CFU project folder), or a path to a systolic config file (``.toml``, ``.yaml``).
+Targets are ``reference``, ``systolic:PRESET``, ``soc:PRESET`` or ``soc:PROJECT_FOLDER``,
+``PREFIX:FILE.toml`` (or ``.yaml``), or a bare config file whose table names the family
+(``[systolic]``, ``[soc]``). Resolving a target is cheap and never builds anything; the backend is
+built by :func:`make_backend`, which the session caches.
 """
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
-from .backend import Backend
+from .configfile import SUFFIXES, read_config_file
 from .errors import TargetError
-from .reference import ReferenceBackend
+from .family import Family
 
-__all__ = ["resolve_target", "TARGETS"]
+__all__ = ["FAMILIES", "Target", "family", "families", "resolve", "make_backend", "target_help", "target_list"]
 
-TARGETS = ("reference", "systolic:PRESET", "soc:PRESET_OR_PROJECT", "path/to/config.toml")
-_CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
+# Every family: its prefix and the module whose FAMILY describes it. A new family adds one line.
+FAMILIES: dict[str, str] = {
+    "reference": "mlaccel.reference",
+    "systolic": "mlaccel.hw.systolic",
+    "soc": "mlaccel.hw.soc",
+}
 
 
-def resolve_target(target: str | Backend) -> Backend:
-    """Return the Backend a target string names (a Backend passes through).
+@dataclass(frozen=True)
+class Target:
+    """A resolved target: the family's prefix and its config (None for ``reference``)."""
+
+    family: str
+    config: Any = None
+
+    @property
+    def name(self) -> str:
+        """``"systolic:edge-16x16-os"``, ``"reference"``: how reports name the target."""
+        return self.family if self.config is None else f"{self.family}:{self.config.name}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def family(prefix: str) -> Family:
+    """The family registered under ``prefix``.
 
     Raises
     ------
     TargetError
-        Unknown target or preset; the message lists what is known.
+        No family has that prefix.
     """
-    if not isinstance(target, str):
+    if prefix not in FAMILIES:
+        raise TargetError(f"Unknown target family '{prefix}'; families: {', '.join(FAMILIES)}")
+    return importlib.import_module(FAMILIES[prefix]).FAMILY
+
+
+def families() -> dict[str, Family]:
+    """Every registered family, by prefix."""
+    return {p: family(p) for p in FAMILIES}
+
+
+def resolve(target: "str | Target") -> Target:
+    """The family and config a target string names (a Target passes through).
+
+    Raises
+    ------
+    TargetError
+        The string names no family, or is not a string.
+    ConfigError
+        The family does not know the preset, or the config file is wrong (a subclass per family).
+    """
+    if isinstance(target, Target):
         return target
+    if isinstance(target, Path):
+        target = str(target)
+    if not isinstance(target, str):
+        raise TargetError(f"A target must be a string such as 'reference' or 'systolic:edge-16x16-os', "
+                          f"got {target!r}")
     if target == "reference":
-        return ReferenceBackend()
-    if target.startswith("soc:"):
-        from .hw.soc.runner import SocBackend
-        from .hw.soc.soc_config import soc_preset
+        return Target("reference")
+    prefix, sep, spec = target.partition(":")
+    if sep and prefix in FAMILIES and prefix != "reference":
+        if not spec:
+            raise TargetError(f"Target '{target}' names no {prefix} config; {_choices(prefix)}")
+        return Target(prefix, family(prefix).resolve(spec))
+    if target.endswith(SUFFIXES) or Path(target).is_file():
+        return _from_file(target)
+    if target in FAMILIES:
+        raise TargetError(f"Target '{target}' needs a config: write {target}:NAME; {_choices(target)}")
+    raise TargetError(f"Unknown target '{target}'; known targets: {target_list()}")
 
-        return SocBackend(soc_preset(target.split(":", 1)[1]))
-    from .hw.systolic import PRESETS, SystolicBackend, load_config, preset
 
-    if target.startswith("systolic:"):
-        name = target.split(":", 1)[1]
-        if name not in PRESETS:
-            raise TargetError(f"Unknown systolic preset '{name}'; presets: {', '.join(PRESETS)}")
-        return SystolicBackend(preset(name))
-    if target.endswith(_CONFIG_SUFFIXES) or Path(target).is_file():
-        return SystolicBackend(load_config(target))
-    raise TargetError(f"Unknown target '{target}'; known targets: reference, soc:baseline, "
-                      + ", ".join(f"systolic:{p}" for p in PRESETS) + ", or a .toml/.yaml config file")
+def make_backend(target: Target):
+    """Build the backend of a resolved target (this may compile firmware, load models, ...)."""
+    return family(target.family).backend(target.config)
+
+
+def _from_file(path: str) -> Target:
+    """A config file's family: its table (``[soc]``), its ``family`` key, or else the one family
+    whose Config has every key the file sets (and the preset it names)."""
+    data = read_config_file(path)
+    hw = [p for p in FAMILIES if family(p).config_type is not None]
+    named = [p for p in hw if isinstance(data.get(p), dict)]
+    if not named and isinstance(data.get("family"), str):
+        named = [data["family"]] if data["family"] in hw else []
+        if not named:
+            raise TargetError(f"Config file '{path}': family {data['family']!r} is unknown; families: {', '.join(hw)}")
+    if not named:
+        keys = set(data) - {"preset", "family"}
+        named = [p for p in hw if keys <= {f.name for f in fields(family(p).config_type)}
+                 and data.get("preset", next(iter(family(p).presets), None)) in family(p).presets]
+    if len(named) != 1:
+        listed = ", ".join(f"[{p}]" for p in hw)
+        what = "names no family" if not named else f"could configure several families ({', '.join(named)})"
+        raise TargetError(f"Config file '{path}' {what}: put the fields under one table ({listed}), or write "
+                          f"the target as FAMILY:{path}")
+    return Target(named[0], family(named[0]).load_config(path))
+
+
+def _choices(prefix: str) -> str:
+    presets = ", ".join(family(prefix).presets) or "none"
+    return f"presets: {presets}"
+
+
+def target_list() -> str:
+    """Every target form on one line (for error messages)."""
+    parts = []
+    for prefix, fam in families().items():
+        parts.append(prefix if fam.config_type is None else f"{prefix}:{{{','.join(fam.presets)}}}")
+    return ", ".join(parts) + ", or a .toml/.yaml config file (mlaccel run --help lists every form)"
+
+
+def target_help() -> str:
+    """One line per family: its target forms and presets (for ``--help`` and error messages)."""
+    lines = []
+    for prefix, fam in families().items():
+        presets = ", ".join(fam.presets)
+        lines.append(f"  {fam.summary}" + (f"\n      presets: {presets}" if presets else ""))
+    lines.append("  FILE.toml | FILE.yaml: a config file whose table names the family ([systolic], [soc])")
+    return "\n".join(lines)

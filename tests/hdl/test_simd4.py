@@ -7,7 +7,7 @@ from amaranth.sim import Simulator
 
 from mlaccel.hdl.export import synthesize, to_verilog
 from mlaccel.hdl.simd4 import Simd4Cfu
-from mlaccel.hw.soc.project import EXAMPLES_DIR
+from mlaccel.hw.soc.config import EXAMPLES_DIR
 
 
 def python_twin():

@@ -8,7 +8,7 @@ import pytest
 from mlaccel.hdl.cfu_bench import run_ops
 from mlaccel.hdl.export import synthesize, to_verilog
 from mlaccel.hdl.tpu_cfu import CONFIG, EXECUTE, READ_C, WRITE_A, WRITE_B, TpuCfu
-from mlaccel.hw.soc.project import EXAMPLES_DIR
+from mlaccel.hw.soc.config import EXAMPLES_DIR
 
 
 def python_twin():

@@ -34,6 +34,8 @@ class TechTable:
     sram_points : tuple of (KiB, pJ per 64-bit access)
     sources : dict
         Entry name -> the citation its number comes from.
+    sram_extrapolate : float
+        How far beyond its end points (a factor) the SRAM fit may be extrapolated.
     """
 
     name: str
@@ -41,6 +43,33 @@ class TechTable:
     area_um2: dict
     sram_points: tuple
     sources: dict
+    sram_extrapolate: float = 1.0
+
+    @property
+    def sram_range_kib(self) -> tuple[float, float]:
+        """Smallest and largest SRAM, in KiB, whose energy the table will give."""
+        return self.sram_points[0][0] / self.sram_extrapolate, self.sram_points[-1][0] * self.sram_extrapolate
+
+    def sram_note(self, capacity_bytes: float) -> str | None:
+        """None when the table measures an SRAM of this size; otherwise a sentence saying the
+        energy is extrapolated.
+
+        Raises
+        ------
+        MlaccelError
+            The size is beyond even the extrapolation range.
+        """
+        kib = capacity_bytes / 1024
+        lo, hi = self.sram_range_kib
+        first, last = self.sram_points[0][0], self.sram_points[-1][0]
+        if not lo <= kib <= hi:
+            raise MlaccelError(f"an SRAM of {kib:g} KiB is outside what technology table '{self.name}' can price "
+                               f"({lo:g} to {hi:g} KiB: its measured {first:g} to {last:g} KiB, extrapolated "
+                               f"{self.sram_extrapolate:g}x)")
+        if first <= kib <= last:
+            return None
+        return (f"SRAM energy for {kib:g} KiB is extrapolated beyond table '{self.name}' "
+                f"({first:g} to {last:g} KiB measured)")
 
     def pj(self, action: str) -> float:
         """Energy of one action in pJ."""
@@ -51,8 +80,15 @@ class TechTable:
                                f"{', '.join(sorted(self.energy_pj))}") from None
 
     def sram_pj_per_byte(self, capacity_bytes: float) -> float:
-        """Energy per byte accessed in an SRAM of this capacity (log-log interpolation), in pJ."""
-        kib = max(capacity_bytes / 1024, 1e-3)
+        """Energy per byte accessed in an SRAM of this capacity (log-log interpolation), in pJ.
+
+        Raises
+        ------
+        MlaccelError
+            The capacity is outside :attr:`sram_range_kib`.
+        """
+        self.sram_note(capacity_bytes)
+        kib = capacity_bytes / 1024
         pts = self.sram_points
         x = math.log(kib)
         xs = [math.log(p[0]) for p in pts]
@@ -94,6 +130,7 @@ def _load(path: str) -> TechTable:
         sram = d["sram_64b"]
         sources["sram_64b"] = sram["source"]
         points = tuple(sorted((float(a), float(b)) for a, b in sram["points"]))
+        extrapolate = float(sram.get("extrapolate", 1.0))
     except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as e:
         raise MlaccelError(f"Technology table '{path}' is malformed: {e}") from None
-    return TechTable(d.get("name", p.stem), energy, area, points, sources)
+    return TechTable(d.get("name", p.stem), energy, area, points, sources, extrapolate)

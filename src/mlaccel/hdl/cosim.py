@@ -18,12 +18,18 @@ __all__ = ["VerilatedCfu", "verilated_cfu"]
 class VerilatedCfu:
     """A CFU whose every operation runs on a Verilated RTL model."""
 
-    def __init__(self, library: str):
+    def __init__(self, library: str, energy: dict | None = None):
+        if energy is not None:
+            self.ENERGY = energy
         self._lib = ctypes.CDLL(library)
         self._lib.cfu_call.argtypes = [ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32,
                                        ctypes.POINTER(ctypes.c_uint32)]
         self._lib.cfu_call.restype = ctypes.c_int
         self._out = ctypes.c_uint32()
+        self._lib.cfu_reset()
+
+    def reset(self) -> None:
+        """Reset the RTL (before every inference)."""
         self._lib.cfu_reset()
 
     def op(self, funct3: int, funct7: int, in0: int, in1: int) -> tuple[int, int]:
@@ -33,8 +39,12 @@ class VerilatedCfu:
 
 
 def verilated_cfu(core) -> VerilatedCfu:
-    """Build (cached) and load an Amaranth CFU design with CFU Playground's port as a CFU."""
+    """Build (cached) and load an Amaranth CFU design with CFU Playground's port as a CFU.
+
+    The design's ``ENERGY`` (the actions its datapath takes per operation), if it declares one,
+    prices its operations in the SoC's energy model.
+    """
     verilog = to_verilog(core, "Cfu", core.ports)
     lib = build(verilog, "Cfu", TESTBENCH_DIR / "cfu_shim.cpp",
                 extra_args=("-CFLAGS", "-fPIC", "-LDFLAGS", "-shared", "-o", "libcfu.so"))
-    return VerilatedCfu(str(lib))
+    return VerilatedCfu(str(lib), getattr(core, "ENERGY", None))

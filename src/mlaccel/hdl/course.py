@@ -32,7 +32,15 @@ class CaseResult:
 
 
 def lab3_cases(rng: np.random.Generator, n_random: int = 10) -> list[tuple[int, int, int]]:
-    """(M, K, N) shapes in the lab's categories."""
+    """(M, K, N) shapes in the lab's categories, plus ``n_random`` random ones.
+
+    Raises
+    ------
+    MlaccelError
+        ``n_random`` is negative.
+    """
+    if n_random < 0:
+        raise MlaccelError(f"The number of random cases must be 0 or more, got {n_random}")
     shapes = [(2, 2, 2), (4, 4, 4)] + [(4, k, 4) for k in (1, 8, 32, 255)] + [(200, 200, 200)]
     shapes += [tuple(int(v) for v in rng.integers(4, 256, 3)) for _ in range(n_random)]
     return shapes

@@ -51,8 +51,8 @@ class TPU(Elaboratable):
 
         if rows < 4 or cols < 4 or rows % 4 or cols % 4:
             self._MustUse__silence = True  # refused, so never elaborated: no "unused" warning
-            raise MlaccelError(f"TPU rows and cols must be multiples of 4 (four lanes per buffer word), "
-                               f"got {rows}x{cols}")
+            raise MlaccelError(f"TPU rows and cols must be positive multiples of 4 (four lanes per buffer "
+                               f"word), got {rows}x{cols}")
         self.is_signed = is_signed
         self.rows, self.cols = rows, cols
         self.in_valid = Signal()

@@ -39,9 +39,16 @@ def _eval_quantize(p: QuantizeParams, inputs: list) -> np.ndarray:
     info = np.iinfo(p.dtype)
     x = inputs[0]
     if p.from_float:
-        # AffineQuantize: float32 division, std::round, then the zero point.
-        q = round_half_away(x.astype(np.float32) / p.scale)
-        q = np.clip(q, info.min - p.zero_point, info.max - p.zero_point).astype(np.int64) + p.zero_point
+        # AffineQuantize: float32 division, std::round, static_cast<int32_t>, + zero point in int32,
+        # then the clamp. That cast of NaN or of a value outside int32 is undefined in C++; on x86-64,
+        # where the oracle (PyPI tflite-micro) runs, it gives INT32_MIN (cvttss2si's "integer
+        # indefinite"), and the zero point's addition wraps: with a negative zero point, -inf, NaN and
+        # huge values of either sign come out as +127. We reproduce that build.
+        with np.errstate(over="ignore", invalid="ignore"):
+            r = round_half_away(x.astype(np.float32) / p.scale)
+            fits = (r >= -2.0**31) & (r < 2.0**31)
+            i32 = np.where(fits, np.where(fits, r, 0).astype(np.int64), -(2**31))
+        q = (i32 + p.zero_point + 2**31) % 2**32 - 2**31
     else:
         q = multiply_by_quantized_multiplier(x.astype(np.int64) - p.in_zero_point, *p.multiplier)
         q = q + p.zero_point

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from rich.markup import escape
 from rich.table import Table
 
 from ..graph import Graph, Op
 from ..stats import Stats
 from ..workload import work_of
 
-__all__ = ["model_table", "profile_table", "fmt_count", "fmt_shape"]
+__all__ = ["model_table", "profile_table", "speedup_table", "summary_line", "fmt_count", "fmt_shape",
+           "fmt_seconds", "fmt_energy", "COLUMNS", "Column"]
 
 
 def fmt_count(n: float) -> str:
@@ -21,6 +26,7 @@ def fmt_count(n: float) -> str:
 
 
 def fmt_shape(shape) -> str:
+    """``1x49x10x1``: a shape for tables."""
     return "x".join(str(d) for d in shape) if shape else "scalar"
 
 
@@ -45,7 +51,7 @@ def _attrs(op: Op) -> str:
 
 def model_table(graph: Graph, title: str = "") -> Table:
     """Per-op table: type, shapes, output quantization, MACs and parameters, with totals."""
-    t = Table(title=title or graph.name, title_justify="left", show_footer=True)
+    t = _table(title or escape(graph.name))
     t.add_column("#", justify="right")
     t.add_column("op", footer="total", no_wrap=True)
     t.add_column("input", style="dim", no_wrap=True)
@@ -65,72 +71,133 @@ def model_table(graph: Graph, title: str = "") -> Table:
     return t
 
 
-def cpu_table(ops: list[Stats], total: Stats, title: str = "", baseline: list[Stats] | None = None) -> Table:
-    """Per-op cycles on a CPU target (TFLM-profiler style): cycles, instructions, CPI and CFU calls,
-    with speedups against ``baseline`` when given. Cache misses are in each Stats' ``extra``."""
-    t = Table(title=title, title_justify="left", show_footer=True)
-    t.add_column("op", footer="total", no_wrap=True)
-    if baseline is not None:
-        base_total = sum(b.cycles for b in baseline)
-        t.add_column("baseline", justify="right", footer=fmt_count(base_total))
-    t.add_column("cycles", justify="right", footer=fmt_count(total.cycles))
-    if baseline is not None:
-        t.add_column("speedup", justify="right", footer=f"{base_total / max(total.cycles, 1):.2f}x")
+@dataclass(frozen=True)
+class Column:
+    """One column of a per-op table: a header, a cell per op, and a footer from the ops and total."""
+
+    header: str
+    cell: Callable[[Stats, Stats], str]
+    footer: Callable[[list[Stats], Stats], str]
+    justify: str = "right"
+
+
+def _extra_sum(key: str) -> Callable[[list[Stats], Stats], str]:
+    return lambda ops, tot: fmt_count(sum(s.extra.get(key, 0) for s in ops))
+
+
+def _share(s: Stats, tot: Stats) -> str:
+    share = s.macs / tot.macs if tot.macs else 0.0
+    return f"{'█' * int(round(share * 5))} {share:.0%}" if share else ""
+
+
+def _uj(pj: float) -> str:
+    uj = pj / 1e6
+    return f"{uj:,.0f}" if uj >= 1000 else f"{uj:.3g}"
+
+
+def _cpi_footer(ops: list[Stats], tot: Stats) -> str:
     instr = sum(s.extra.get("instructions", 0) for s in ops)
-    t.add_column("instr", justify="right", footer=fmt_count(instr))
-    t.add_column("CPI", justify="right", footer=f"{total.cycles / max(instr, 1):.2f}")
-    t.add_column("CFU ops", justify="right", footer=fmt_count(sum(s.extra.get("cfu_ops", 0) for s in ops)))
-    for i, s in enumerate(ops):
-        row = [s.op]
-        if baseline is not None:
-            row.append(fmt_count(baseline[i].cycles))
-        row.append(fmt_count(s.cycles))
-        if baseline is not None:
-            row.append(f"{baseline[i].cycles / max(s.cycles, 1):.2f}x")
-        row += [fmt_count(s.extra.get("instructions", 0)), f"{s.extra.get('cpi', 0):.2f}",
-                fmt_count(s.extra.get("cfu_ops", 0))]
-        t.add_row(*row)
-    return t
+    return f"{tot.cycles / instr:.2f}" if instr else ""
 
 
-def profile_table(ops: list[Stats], total: Stats, title: str = "") -> Table:
-    """Per-op Stats of a run. Untimed targets show bytes moved; timed ones show cycles,
-    stalls, utilization, SRAM and DRAM traffic and energy; CPU targets show :func:`cpu_table`."""
-    if ops and "instructions" in ops[0].extra:
-        return cpu_table(ops, total, title)
-    timed = total.cycles > 0
-    t = Table(title=title, title_justify="left", show_footer=True)
+# Every column a target may ask for (Backend.columns names them); none is chosen by looking at keys.
+COLUMNS: dict[str, Column] = {
+    "output": Column("output", lambda s, t: fmt_shape(s.output_shape), lambda o, t: "", "left"),
+    "macs": Column("MACs", lambda s, t: fmt_count(s.macs) if s.macs else "", lambda o, t: fmt_count(t.macs)),
+    "share": Column("MAC share", _share, lambda o, t: "", "left"),
+    "params": Column("param B", lambda s, t: fmt_count(s.param_bytes) if s.param_bytes else "",
+                     lambda o, t: fmt_count(t.param_bytes)),
+    "mem": Column("mem B r/w", lambda s, t: f"{fmt_count(s.read_bytes('mem'))}/{fmt_count(s.written_bytes('mem'))}",
+                  lambda o, t: f"{fmt_count(t.read_bytes('mem'))}/{fmt_count(t.written_bytes('mem'))}"),
+    "cycles": Column("cycles", lambda s, t: fmt_count(s.cycles), lambda o, t: fmt_count(t.cycles)),
+    "time": Column("time", lambda s, t: fmt_seconds(s.seconds), lambda o, t: fmt_seconds(t.seconds)),
+    "stall": Column("stall", lambda s, t: fmt_count(s.stall_cycles) if s.stall_cycles else "",
+                    lambda o, t: fmt_count(t.stall_cycles)),
+    "util": Column("util", lambda s, t: f"{s.utilization:.0%}" if s.macs and s.utilization is not None else "-",
+                   lambda o, t: f"{(t.utilization or 0):.1%}"),
+    "sram": Column("SRAM B", lambda s, t: fmt_count(s.moved_bytes("sram")), lambda o, t: fmt_count(t.moved_bytes("sram"))),
+    "dram": Column("DRAM B", lambda s, t: fmt_count(s.moved_bytes("dram")), lambda o, t: fmt_count(t.moved_bytes("dram"))),
+    "energy": Column("uJ", lambda s, t: _uj(s.energy_total_pj), lambda o, t: _uj(t.energy_total_pj)),
+    "instructions": Column("instr", lambda s, t: fmt_count(s.extra.get("instructions", 0)), _extra_sum("instructions")),
+    "cpi": Column("CPI", lambda s, t: f"{s.extra.get('cpi', 0):.2f}", _cpi_footer),
+    "cfu_ops": Column("CFU ops", lambda s, t: fmt_count(s.extra.get("cfu_ops", 0)), _extra_sum("cfu_ops")),
+}
+
+
+def _table(title: str) -> Table:
+    # No rules between columns, one space each side: eight columns of numbers fit in 80 characters.
+    return Table(title=title, title_justify="left", show_footer=True, box=None, pad_edge=False, padding=(0, 1),
+                 header_style="bold")
+
+
+def profile_table(ops: list[Stats], total: Stats, columns: Iterable[str], title: str = "") -> Table:
+    """Per-op Stats of a run in the columns its target declares (``Result.columns``).
+
+    Parameters
+    ----------
+    ops, total : Stats
+        ``Result.ops`` and ``Result.total``.
+    columns : iterable of str
+        Names from :data:`COLUMNS`.
+    """
+    t = _table(title)
     t.add_column("op", footer="total", no_wrap=True)
-    if not timed:
-        t.add_column("output", no_wrap=True)
-    t.add_column("MACs", justify="right", footer=fmt_count(total.macs))
-    if not timed:
-        t.add_column("share", footer="", no_wrap=True)
-    if timed:
-        sram = lambda s: sum(v for k, v in {**s.reads, **s.writes}.items() if k.endswith("_sram"))  # noqa: E731
-        dram = lambda s: s.reads.get("dram", 0) + s.writes.get("dram", 0)  # noqa: E731
-        t.add_column("cycles", justify="right", footer=fmt_count(total.cycles))
-        t.add_column("stall", justify="right", footer=fmt_count(total.stall_cycles))
-        t.add_column("util", justify="right", footer=f"{(total.utilization or 0):.1%}")
-        t.add_column("SRAM B", justify="right", footer=fmt_count(sram(total)))
-        t.add_column("DRAM B", justify="right", footer=fmt_count(dram(total)))
-        t.add_column("uJ", justify="right", footer=f"{total.energy_total_pj / 1e6:.3g}")
-    else:
-        t.add_column("param B", justify="right", footer=fmt_count(total.param_bytes))
-        t.add_column("read B", justify="right", footer=fmt_count(total.reads.get("activations", 0)))
-        t.add_column("write B", justify="right", footer=fmt_count(total.writes.get("activations", 0)))
+    cols = []
+    for name in columns:
+        if name not in COLUMNS:
+            raise KeyError(f"unknown table column '{name}'; known: {', '.join(COLUMNS)}")
+        c = COLUMNS[name]
+        t.add_column(c.header, footer=c.footer(ops, total), justify=c.justify, no_wrap=True)
+        cols.append(c)
     for s in ops:
-        share = s.macs / total.macs if total.macs else 0.0
-        bar = "█" * int(round(share * 10)) if share else ""
-        if timed:
-            row = [s.op, fmt_count(s.macs) if s.macs else ""]
-            row += [fmt_count(s.cycles), fmt_count(s.stall_cycles) if s.stall_cycles else "",
-                    f"{s.utilization:.0%}" if s.macs else "-", fmt_count(sram(s)), fmt_count(dram(s)),
-                    f"{s.energy_total_pj / 1e6:.3g}"]
-        else:
-            row = [s.op, fmt_shape(s.output_shape), fmt_count(s.macs) if s.macs else "",
-                   f"[cyan]{bar}[/] {share:.0%}" if share else ""]
-            row += [fmt_count(s.param_bytes) if s.param_bytes else "",
-                    fmt_count(s.reads.get("activations", 0)), fmt_count(s.writes.get("activations", 0))]
-        t.add_row(*row)
+        t.add_row(s.op, *(c.cell(s, total) for c in cols))
     return t
+
+
+def speedup_table(ops: list[Stats], total: Stats, baseline: list[Stats], title: str = "") -> Table:
+    """Per-op cycles of a CPU target against a baseline run of the same model (TFLM-profiler
+    style): baseline cycles, cycles, speedup, instructions, CPI and CFU operations."""
+    t = _table(title)
+    base_total = sum(b.cycles for b in baseline)
+    t.add_column("op", footer="total", no_wrap=True)
+    t.add_column("baseline", justify="right", footer=fmt_count(base_total))
+    t.add_column("cycles", justify="right", footer=fmt_count(total.cycles))
+    t.add_column("speedup", justify="right", footer=f"{base_total / max(total.cycles, 1):.2f}x")
+    names = ("instructions", "cpi", "cfu_ops", "energy")
+    for name in names:
+        t.add_column(COLUMNS[name].header, justify="right", footer=COLUMNS[name].footer(ops, total))
+    for s, b in zip(ops, baseline):
+        t.add_row(s.op, fmt_count(b.cycles), fmt_count(s.cycles), f"{b.cycles / max(s.cycles, 1):.2f}x",
+                  *(COLUMNS[n].cell(s, total) for n in names))
+    return t
+
+
+def fmt_seconds(x: float) -> str:
+    """``1.25 ms``, ``40.2 us``: a compact time."""
+    for unit, size in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if abs(x) >= size:
+            return f"{x / size:.3g} {unit}"
+    return "0" if x == 0 else f"{x / 1e-9:.3g} ns"
+
+
+def fmt_energy(pj: float) -> str:
+    """``4.53 mJ``, ``188 uJ``: a compact energy from picojoules."""
+    for unit, size in (("J", 1e12), ("mJ", 1e9), ("uJ", 1e6), ("nJ", 1e3)):
+        if abs(pj) >= size:
+            return f"{pj / size:.3g} {unit}"
+    return "0" if pj == 0 else f"{pj:.3g} pJ"
+
+
+def summary_line(total: Stats) -> str:
+    """One line of a timed run's totals: cycles, stalls, time, utilization, energy."""
+    parts = [f"{total.cycles:,} cycles"]
+    if total.stall_cycles:
+        parts[0] += f" ({total.stall_cycles / total.cycles:.0%} stalled)"
+    if total.seconds:
+        clock = total.cycles / total.seconds / 1e6
+        parts.append(f"{fmt_seconds(total.seconds)} at {clock:.4g} MHz")
+    if total.utilization is not None:
+        parts.append(f"utilization {total.utilization:.1%}")
+    if total.energy_pj:
+        parts.append(fmt_energy(total.energy_total_pj))
+    return ", ".join(parts)

@@ -8,7 +8,7 @@ import mlaccel
 from mlaccel.cli import app
 from mlaccel.errors import MlaccelError
 from mlaccel.hw.soc import Machine, SimulationError
-from mlaccel.hw.soc.project import new_project
+from mlaccel.hw.soc.project import config_for, new_project, project_parts
 from mlaccel.hw.soc.toolchain import FIRMWARE_DIR, BuildError, build_firmware
 
 from ...conftest import model_path
@@ -87,7 +87,7 @@ def test_cfu_py_error_names_line(tmp_path):
     proj = new_project(tmp_path / "p2")
     (proj.path / "cfu.py").write_text("import numpy\n\ndef make_cfu():\n    return 1\n\nraise RuntimeError('typo')\n")
     with pytest.raises(MlaccelError, match=r"cfu.py:6: RuntimeError: typo"):
-        proj.config()
+        project_parts(config_for(str(proj.path)))
 
 
 def test_cli_soc_new_refuses_to_overwrite(tmp_path):

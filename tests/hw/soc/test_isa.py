@@ -38,7 +38,8 @@ def execute(words, regs=None, data=b""):
     m.write(BASE + 0x8000, data)
     for k, v in (regs or {}).items():
         m.regs[k] = v & M
-    m.state[0] = BASE
+    m.state[core.S_PC] = BASE
+    m.state[core.S_HALT] = BASE + 4 * (len(program) - 1)  # the final ebreak returns to the host
     status = core.run(m.mem, m.base, m.regs, m.state, m.counters, m._timing, m.itags, m.dtags, 10**6,
                       core.no_cfu, np.zeros(1, np.int64), False)
     return m, status

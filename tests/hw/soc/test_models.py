@@ -5,7 +5,7 @@ import pytest
 
 import mlaccel
 from mlaccel.hw.soc.cfu import check_twins, random_ops
-from mlaccel.hw.soc.project import find_project
+from mlaccel.hw.soc.project import config_for, project_parts
 from mlaccel.samples import golden_cases, golden_input
 
 from ...conftest import MODELS
@@ -57,5 +57,5 @@ def test_calibration_against_cfu_playground():
 
 @pytest.mark.parametrize("project", ["simd4", "systolic"])
 def test_cfu_twins_agree(project):
-    cfg = find_project(project).config()
-    assert check_twins(cfg.cfu, random_ops(np.random.default_rng(1), 3000, list(range(8)))) == 3000
+    make_cfu = project_parts(config_for(project))[0]
+    assert check_twins(make_cfu, random_ops(np.random.default_rng(1), 3000, list(range(8)))) == 3000

@@ -38,11 +38,11 @@ def test_double_buffering_hides_stalls_and_costs_capacity():
     roomy = SystolicConfig(16, 16, "ws", 1024, 1024, 1024, dram_bw=4)
     on, off = run(roomy), run(roomy.replace(double_buffering=False))
     assert on.stall_cycles < off.stall_cycles
-    assert on.reads["dram"] == off.reads["dram"]  # same traffic: everything fits either way
+    assert on.read_bytes("dram") == off.read_bytes("dram")  # same traffic: everything fits either way
     assert on.cycles - on.stall_cycles == off.cycles - off.stall_cycles  # same compute
     # With small buffers, double buffering halves the usable capacity: more refetches from DRAM.
     tight = SystolicConfig(16, 16, "ws", 64, 64, 64, dram_bw=4)
-    assert run(tight).reads["dram"] > run(tight.replace(double_buffering=False)).reads["dram"]
+    assert run(tight).read_bytes("dram") > run(tight.replace(double_buffering=False)).read_bytes("dram")
 
 
 def test_depthwise_mapping_beats_channel_at_a_time():

@@ -1,6 +1,51 @@
-"""CFU Playground in software: an RV32IM ISS with a timing model, a CFU port and int8 C kernels."""
+"""CFU Playground in software: an RV32IM ISS with a timing model, a CFU port and int8 C kernels.
 
-from .machine import Cfu, Machine, SimulationError
-from .timing import CoreTiming
+The family's rooms: :mod:`.config` (``SocConfig``, ``PRESETS``, ``preset``, ``load_config``) and
+:mod:`.backend` (``SocBackend``). Importing this package is cheap; the simulator (numba) loads with
+the backend.
+"""
 
-__all__ = ["Machine", "Cfu", "SimulationError", "CoreTiming"]
+from .config import PRESETS, CoreTiming, SocConfig, SocConfigError, load_config, preset
+
+__all__ = ["SocConfig", "SocConfigError", "CoreTiming", "PRESETS", "preset", "load_config", "SocBackend", "Machine",
+           "Cfu", "SimulationError", "FAMILY"]
+
+
+def __getattr__(name: str):
+    if name in ("Machine", "Cfu", "SimulationError"):
+        from . import machine
+
+        return getattr(machine, name)
+    if name == "SocBackend":
+        from .backend import SocBackend
+
+        return SocBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _resolve(spec: str) -> SocConfig:
+    from .project import config_for
+
+    return config_for(spec)
+
+
+def _backend(config: SocConfig):
+    from .backend import SocBackend
+
+    return SocBackend(config)
+
+
+def _fingerprint(config: SocConfig):
+    """What besides the config decides a prepared backend: the project's files (edited between runs)."""
+    from .project import project_fingerprint
+
+    return project_fingerprint(config)
+
+
+from ...family import Family  # noqa: E402 - after the names the family refers to
+
+FAMILY = Family(
+    prefix="soc", config_type=SocConfig, presets=PRESETS, load_config=load_config, resolve=_resolve,
+    backend=_backend, fingerprint=_fingerprint,
+    summary="soc:PRESET | soc:PROJECT_FOLDER | soc:FILE.toml: an RV32IM core with a CFU (CFU Playground in software)",
+)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ...errors import MlaccelError
 
-__all__ = ["check_twins"]
+__all__ = ["check_twins", "random_ops", "check_project"]
 
 
 def check_twins(make_cfu: Callable, ops: Iterable[tuple[int, int, int, int]]) -> int:
@@ -62,3 +62,25 @@ def random_ops(rng: np.random.Generator, n: int, funct3s: list[int], funct7s: li
 
     for _ in range(n):
         yield int(rng.choice(funct3s)), int(rng.choice(funct7s)), operand(), operand()
+
+
+def check_project(config, n: int = 5000, seed: int = 0) -> int | None:
+    """Build a SoC config's firmware and hold its CFU's ``op`` and ``jit_op`` equal on ``n`` random
+    operations.
+
+    Returns
+    -------
+    int or None
+        Operations compared; 0 when the CFU has no ``jit_op``; None when there is no CFU.
+
+    Raises
+    ------
+    BuildError, MlaccelError
+        The firmware does not build, or the twins differ (naming the operation).
+    """
+    from .backend import firmware_for
+
+    _, make_cfu = firmware_for(config)
+    if make_cfu is None:
+        return None
+    return check_twins(make_cfu, random_ops(np.random.default_rng(seed), n, list(range(8))))

@@ -11,9 +11,17 @@ One compiled loop fetches, decodes and executes instructions and charges cycles 
 * a load followed by an instruction that reads its result stalls ``load_use_penalty``;
 * ``mul*`` take ``mul_latency`` cycles in all, ``div*``/``rem*`` take ``div_latency``.
 
+Machine mode follows the RISC-V privileged specification: ``mstatus`` (MIE, MPIE; MPP reads as M),
+``mtvec`` (direct and vectored; exceptions always go to BASE), ``mepc``, ``mcause``, ``mtval``,
+``mscratch``, ``mie``, ``misa`` and ``mhartid``; ``mret``. When ``mtvec`` is non-zero, ``ecall``,
+``ebreak``, illegal instructions, misaligned or out-of-RAM loads, stores and jump targets, and fetch
+faults trap to the handler; otherwise the loop stops and returns the fault's status. Writing a
+read-only CSR (address bits 11:10 = 3: ``cycle``, ``instret``, ``mhartid``, ...) is an illegal
+instruction. A trap or ``mret`` flushes the pipeline (``branch_penalty`` cycles).
+
 Registers hold unsigned 32-bit values in int64. The loop returns to Python for custom-0 (CFU)
-instructions, ``ebreak``/``ecall``, faults and the instruction limit; the Python side
-(:mod:`.machine`) handles those and resumes.
+instructions when the CFU is not compiled, the host's return ``ebreak``, faults without a handler
+and the instruction limit; the Python side (:mod:`.machine`) handles those and resumes.
 """
 
 from __future__ import annotations
@@ -21,18 +29,34 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["run", "run_with_cfu", "STATUS", "TIMING_FIELDS", "COUNTERS"]
+__all__ = ["run", "run_with_cfu", "STATUS", "TIMING_FIELDS", "COUNTERS", "STATE_SIZE", "S_PC", "S_FAULT",
+           "S_HALT", "S_MSTATUS", "S_MTVEC", "S_MEPC", "S_MCAUSE", "S_MTVAL", "S_MSCRATCH", "S_MIE", "CAUSES"]
 
 # Exit status codes of `run`.
-STATUS = {0: "ebreak", 1: "ecall", 2: "cfu", 3: "limit", 4: "illegal instruction", 5: "load fault",
-          6: "store fault", 7: "misaligned load", 8: "misaligned store", 9: "fetch fault"}
+STATUS = {0: "return", 1: "ecall", 2: "cfu", 3: "limit", 4: "illegal instruction", 5: "load fault",
+          6: "store fault", 7: "misaligned load", 8: "misaligned store", 9: "fetch fault", 10: "breakpoint (ebreak)",
+          11: "double fault", 12: "misaligned jump target"}
+# mcause exception codes (privileged spec, table 3.6) and the status `run` stops with when no handler is set.
+CAUSES = {0: "instruction address misaligned", 1: "instruction access fault", 2: "illegal instruction",
+          3: "breakpoint", 4: "load address misaligned", 5: "load access fault", 6: "store address misaligned",
+          7: "store access fault", 11: "environment call from M-mode"}
+_CAUSE_STATUS = np.array([12, 9, 4, 10, 7, 5, 8, 6, 0, 0, 0, 1], np.int64)
 # Layout of the `timing` parameter array.
 TIMING_FIELDS = ("icache_lines", "dcache_lines", "line_bytes", "miss_penalty", "branch_penalty",
                  "jump_penalty", "load_use_penalty", "mul_latency", "div_latency")
-# Layout of the `counters` array: the first two are mcycle and minstret; the rest are the perf
-# counters mhpmcounter3.. (read with csrr).
-COUNTERS = ("cycles", "instret", "icache_misses", "dcache_misses", "branch_mispredicts",
-            "load_use_stalls", "cfu_ops", "cfu_cycles")
+# Layout of the `counters` array: mcycle and minstret, the perf counters mhpmcounter3..8 (read with
+# csrr), then counts the energy model prices, then CFU operations and busy cycles per funct3.
+COUNTERS = ("cycles", "instret", "icache_misses", "dcache_misses", "branch_mispredicts", "load_use_stalls",
+            "cfu_ops", "cfu_cycles", "loads", "stores", "muls", "divs", "traps",
+            *(f"cfu_ops_f{i}" for i in range(8)), *(f"cfu_cycles_f{i}" for i in range(8)))
+_C_LOADS, _C_STORES, _C_MULS, _C_DIVS, _C_TRAPS, _C_CFU_F, _C_CFU_CYC_F = 8, 9, 10, 11, 12, 13, 21
+_N_VISIBLE = 8  # counters the firmware can read (and write, through offsets): cycle, instret, hpm3..8
+# Layout of the `state` array.
+S_PC, S_FAULT, S_LOAD_RD, S_LAST_LINE, S_HALT = 0, 1, 2, 3, 4
+S_MSTATUS, S_MTVEC, S_MEPC, S_MCAUSE, S_MTVAL, S_MSCRATCH, S_MIE = 5, 6, 7, 8, 9, 10, 11
+S_COUNTER_OFFSET = 12  # 8 values: what the firmware wrote into mcycle/minstret/mhpmcounterN, as offsets
+STATE_SIZE = S_COUNTER_OFFSET + _N_VISIBLE
+_MISA = 0x40001100  # MXL = 32 bits, extensions I and M
 
 M32 = 0xFFFFFFFF
 
@@ -48,12 +72,24 @@ def no_cfu(state, funct3, funct7, a, b):
     return np.int64(0), np.int64(0)
 
 
+@njit(inline="always", cache=True)
+def _csr_index(csr):
+    """Index in `counters` of a counter CSR (mcycle/cycle, minstret/instret, mhpmcounter3..8 and
+    their user aliases), and whether it is the high half; -1 for other CSRs."""
+    n = csr & 0x7F
+    base = csr & 0xF00
+    if (base == 0xB00 or base == 0xC00) and (csr & 0x60) == 0 and n < 9 and n != 1:
+        return (0 if n == 0 else n - 1), (csr & 0x80) != 0
+    return -1, False
+
+
 @njit(cache=True, nogil=True)
 def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, cfu_state, cfu_inline):
     """Execute until an exit; returns the status code.
 
-    ``state`` holds [pc, fault address, last load rd, last i-cache line]; ``limit`` is the
-    instruction count (``counters[1]``) at which to stop. With ``cfu_inline`` the compiled
+    ``state`` is laid out as the ``S_*`` constants say (pc, fault address, pipeline state, the
+    host's return address, machine-mode CSRs); ``limit`` is the instruction count
+    (``counters[1]``) at which to stop. With ``cfu_inline`` the compiled
     ``cfu_fn(cfu_state, funct3, funct7, in0, in1) -> (result, latency)`` runs custom-0
     instructions in the loop; otherwise they exit with status 2.
     """
@@ -65,48 +101,63 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
     n_i, n_d = timing[0], timing[1]
     miss, br_pen, jmp_pen, lu_pen = timing[3], timing[4], timing[5], timing[6]
     mul_lat, div_lat = timing[7], timing[8]
-    pc = state[0]
-    load_rd = state[2]
-    last_line = state[3]
+    pc = state[S_PC]
+    load_rd = state[S_LOAD_RD]
+    last_line = state[S_LAST_LINE]
+    halt = state[S_HALT]
     cycles = counters[0]
     instret = counters[1]
     status = 3
     while instret < limit:
+        cause = -1  # the exception this instruction raises, if any
+        tval = np.int64(0)
         off = pc - base
         if off < 0 or off + 4 > size or (pc & 3) != 0:
-            state[1] = pc
-            status = 9
-            break
-        line = pc >> line_shift
-        if line != last_line:
-            slot = line & (n_i - 1)
-            if itags[slot] != line:
-                itags[slot] = line
-                cycles += miss
-                counters[2] += 1
-            last_line = line
-        ins = np.int64(mem[off]) | (np.int64(mem[off + 1]) << 8) | (np.int64(mem[off + 2]) << 16) | (np.int64(mem[off + 3]) << 24)
-        opcode = ins & 0x7F
+            cause = 1 if (pc & 3) == 0 else 0
+            tval = pc
+            ins = np.int64(0)
+            opcode = -1
+        else:
+            line = pc >> line_shift
+            if line != last_line:
+                slot = line & (n_i - 1)
+                if itags[slot] != line:
+                    itags[slot] = line
+                    cycles += miss
+                    counters[2] += 1
+                last_line = line
+            ins = np.int64(mem[off]) | (np.int64(mem[off + 1]) << 8) | (np.int64(mem[off + 2]) << 16) | (np.int64(mem[off + 3]) << 24)
+            opcode = ins & 0x7F
         rd = (ins >> 7) & 31
         f3 = (ins >> 12) & 7
         rs1 = (ins >> 15) & 31
         rs2 = (ins >> 20) & 31
         f7 = ins >> 25
-        cycles += 1
-        if load_rd != 0:
-            uses2 = opcode == 0x33 or opcode == 0x23 or opcode == 0x63 or opcode == 0x0B
-            uses1 = opcode != 0x37 and opcode != 0x17 and opcode != 0x6F
-            if (uses1 and rs1 == load_rd) or (uses2 and rs2 == load_rd):
-                cycles += lu_pen
-                counters[5] += 1
+        if cause < 0:
+            cycles += 1
+            if load_rd != 0:
+                uses2 = opcode == 0x33 or opcode == 0x23 or opcode == 0x63 or opcode == 0x0B
+                uses1 = opcode != 0x37 and opcode != 0x17 and opcode != 0x6F
+                if (uses1 and rs1 == load_rd) or (uses2 and rs2 == load_rd):
+                    cycles += lu_pen
+                    counters[5] += 1
         load_rd = 0
         next_pc = pc + 4
         a = regs[rs1]
         b = regs[rs2]
-        if opcode == 0x33:  # OP
+        if cause >= 0:
+            pass
+        elif opcode == 0x33 and not (f7 == 0 or f7 == 1 or (f7 == 0x20 and (f3 == 0 or f3 == 5))):
+            cause = 2
+            tval = ins
+        elif opcode == 0x13 and ((f3 == 1 and f7 != 0) or (f3 == 5 and f7 != 0 and f7 != 0x20)):
+            cause = 2
+            tval = ins
+        elif opcode == 0x33:  # OP
             if f7 == 1:
                 if f3 < 4:
                     cycles += mul_lat - 1
+                    counters[_C_MULS] += 1
                     if f3 == 0:
                         v = (a * b) & M32
                     elif f3 == 1:
@@ -117,6 +168,7 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
                         v = np.int64((np.uint64(a) * np.uint64(b)) >> np.uint64(32))
                 else:
                     cycles += div_lat - 1
+                    counters[_C_DIVS] += 1
                     sa = _s32(a)
                     sb = _s32(b)
                     if f3 == 4:  # div
@@ -181,50 +233,57 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
             addr = (a + (_s32(ins) >> 20)) & M32
             width = 1 << (f3 & 3)
             o = addr - base
-            if (addr & (width - 1)) != 0:
-                state[1] = addr
-                status = 7
-                break
-            if o < 0 or o + width > size:
-                state[1] = addr
-                status = 5
-                break
-            dl = addr >> line_shift
-            ds = dl & (n_d - 1)
-            if dtags[ds] != dl:
-                dtags[ds] = dl
-                cycles += miss
-                counters[3] += 1
-            if width == 1:
-                v = np.int64(mem[o])
-                if f3 == 0:
-                    v = ((v ^ 0x80) - 0x80) & M32
-            elif width == 2:
-                v = np.int64(mem[o]) | (np.int64(mem[o + 1]) << 8)
-                if f3 == 1:
-                    v = ((v ^ 0x8000) - 0x8000) & M32
+            if f3 == 3 or f3 > 5:
+                cause = 2
+                tval = ins
+            elif (addr & (width - 1)) != 0:
+                cause = 4
+                tval = addr
+            elif o < 0 or o + width > size:
+                cause = 5
+                tval = addr
             else:
-                v = np.int64(mem[o]) | (np.int64(mem[o + 1]) << 8) | (np.int64(mem[o + 2]) << 16) | (np.int64(mem[o + 3]) << 24)
-            if rd:
-                regs[rd] = v
-                load_rd = rd
+                counters[_C_LOADS] += 1
+                dl = addr >> line_shift
+                ds = dl & (n_d - 1)
+                if dtags[ds] != dl:
+                    dtags[ds] = dl
+                    cycles += miss
+                    counters[3] += 1
+                if width == 1:
+                    v = np.int64(mem[o])
+                    if f3 == 0:
+                        v = ((v ^ 0x80) - 0x80) & M32
+                elif width == 2:
+                    v = np.int64(mem[o]) | (np.int64(mem[o + 1]) << 8)
+                    if f3 == 1:
+                        v = ((v ^ 0x8000) - 0x8000) & M32
+                else:
+                    v = np.int64(mem[o]) | (np.int64(mem[o + 1]) << 8) | (np.int64(mem[o + 2]) << 16) | (np.int64(mem[o + 3]) << 24)
+                if rd:
+                    regs[rd] = v
+                    load_rd = rd
         elif opcode == 0x23:  # STORE
             imm = (_s32(ins) >> 25 << 5) | rd
             addr = (a + imm) & M32
             width = 1 << (f3 & 3)
             o = addr - base
-            if (addr & (width - 1)) != 0:
-                state[1] = addr
-                status = 8
-                break
-            if o < 0 or o + width > size:
-                state[1] = addr
-                status = 6
-                break
-            for k in range(width):
-                mem[o + k] = (b >> (8 * k)) & 0xFF
+            if f3 > 2:
+                cause = 2
+                tval = ins
+            elif (addr & (width - 1)) != 0:
+                cause = 6
+                tval = addr
+            elif o < 0 or o + width > size:
+                cause = 7
+                tval = addr
+            else:
+                counters[_C_STORES] += 1
+                for k in range(width):
+                    mem[o + k] = (b >> (8 * k)) & 0xFF
         elif opcode == 0x63:  # BRANCH
             imm = ((_s32(ins) >> 31) << 12) | (((ins >> 7) & 1) << 11) | (((ins >> 25) & 0x3F) << 5) | (((ins >> 8) & 0xF) << 1)
+            taken = False
             if f3 == 0:
                 taken = a == b
             elif f3 == 1:
@@ -238,29 +297,45 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
             elif f3 == 7:
                 taken = a >= b
             else:
-                state[1] = ins
-                status = 4
-                break
-            predicted = imm < 0  # static: backward taken, forward not taken
-            if taken != predicted:
-                cycles += br_pen
-                counters[4] += 1
-            elif taken:
-                cycles += jmp_pen
-            if taken:
-                next_pc = (pc + imm) & M32
+                cause = 2
+                tval = ins
+            if cause < 0:
+                if taken and ((pc + imm) & 3) != 0:
+                    cause = 0
+                    tval = (pc + imm) & M32
+                else:
+                    predicted = imm < 0  # static: backward taken, forward not taken
+                    if taken != predicted:
+                        cycles += br_pen
+                        counters[4] += 1
+                    elif taken:
+                        cycles += jmp_pen
+                    if taken:
+                        next_pc = (pc + imm) & M32
         elif opcode == 0x6F:  # JAL
             imm = ((_s32(ins) >> 31) << 20) | (((ins >> 12) & 0xFF) << 12) | (((ins >> 20) & 1) << 11) | (((ins >> 21) & 0x3FF) << 1)
-            if rd:
-                regs[rd] = next_pc & M32
-            next_pc = (pc + imm) & M32
-            cycles += jmp_pen
+            target = (pc + imm) & M32
+            if (target & 3) != 0:
+                cause = 0
+                tval = target
+            else:
+                if rd:
+                    regs[rd] = next_pc & M32
+                next_pc = target
+                cycles += jmp_pen
         elif opcode == 0x67:  # JALR
             target = (a + (_s32(ins) >> 20)) & 0xFFFFFFFE
-            if rd:
-                regs[rd] = next_pc & M32
-            next_pc = target
-            cycles += br_pen
+            if f3 != 0:
+                cause = 2
+                tval = ins
+            elif (target & 3) != 0:
+                cause = 0
+                tval = target
+            else:
+                if rd:
+                    regs[rd] = next_pc & M32
+                next_pc = target
+                cycles += br_pen
         elif opcode == 0x37:  # LUI
             if rd:
                 regs[rd] = ins & 0xFFFFF000
@@ -269,53 +344,133 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
                 regs[rd] = (pc + (ins & 0xFFFFF000)) & M32
         elif opcode == 0x73:  # SYSTEM
             if f3 == 0:
-                status = 0 if (ins >> 20) == 1 else 1
-                if (ins >> 20) > 1:
-                    state[1] = ins
-                    status = 4
-                break
-            csr = ins >> 20
-            # Counters: mcycle/cycle, minstret/instret (and their high halves), mhpmcounter3..
-            if csr == 0xB00 or csr == 0xC00:
-                old = cycles & M32
-            elif csr == 0xB80 or csr == 0xC80:
-                old = (cycles >> 32) & M32
-            elif csr == 0xB02 or csr == 0xC02:
-                old = instret & M32
-            elif csr == 0xB82 or csr == 0xC82:
-                old = (instret >> 32) & M32
-            elif 0xB03 <= csr < 0xB03 + 6 or 0xC03 <= csr < 0xC03 + 6:
-                old = counters[2 + (csr & 0xFF) - 3] & M32
-            elif csr == 0x340:  # mscratch: readable, writes ignored
-                old = 0
+                if ins == 0x00100073:  # ebreak
+                    if pc == halt:
+                        status = 0
+                        break
+                    cause = 3
+                    tval = pc
+                elif ins == 0x00000073:  # ecall
+                    cause = 11
+                elif ins == 0x30200073:  # mret
+                    ms = state[S_MSTATUS]
+                    mpie = (ms >> 7) & 1
+                    state[S_MSTATUS] = (ms & ~np.int64(0x88)) | (mpie << 3) | 0x80
+                    next_pc = state[S_MEPC] & 0xFFFFFFFC
+                    cycles += br_pen
+                elif ins == 0x10500073:  # wfi: no interrupts arrive, so it is a nop
+                    pass
+                else:
+                    cause = 2
+                    tval = ins
+            elif f3 == 4:
+                cause = 2
+                tval = ins
             else:
-                state[1] = ins
-                status = 4
-                break
-            if rd:
-                regs[rd] = old
+                csr = ins >> 20
+                src = a if f3 < 4 else rs1  # register or 5-bit immediate
+                op = f3 & 3  # 1 write, 2 set, 3 clear
+                writes = op == 1 or rs1 != 0
+                ok = True
+                idx, hi = _csr_index(csr)
+                if idx >= 0:
+                    visible = counters[idx] if idx > 1 else (cycles if idx == 0 else instret)
+                    visible = visible - state[S_COUNTER_OFFSET + idx]
+                    old = (visible >> 32) & M32 if hi else visible & M32
+                elif csr == 0x300:
+                    old = (state[S_MSTATUS] & 0x88) | 0x1800
+                elif csr == 0x301:
+                    old = _MISA
+                elif csr == 0x304:
+                    old = state[S_MIE]
+                elif csr == 0x305:
+                    old = state[S_MTVEC]
+                elif csr == 0x340:
+                    old = state[S_MSCRATCH]
+                elif csr == 0x341:
+                    old = state[S_MEPC]
+                elif csr == 0x342:
+                    old = state[S_MCAUSE]
+                elif csr == 0x343:
+                    old = state[S_MTVAL]
+                elif csr == 0x344:  # mip: no interrupt is ever pending
+                    old = 0
+                elif csr >= 0xF11 and csr <= 0xF14:  # mvendorid, marchid, mimpid, mhartid
+                    old = 0
+                else:
+                    ok = False
+                    old = 0
+                if not ok or (writes and (csr >> 10) == 3):
+                    cause = 2  # unknown CSR, or a write to a read-only one
+                    tval = ins
+                else:
+                    if writes:
+                        if op == 1:
+                            new = src & M32
+                        elif op == 2:
+                            new = old | (src & M32)
+                        else:
+                            new = old & ~src & M32
+                        if idx >= 0:
+                            visible = counters[idx] if idx > 1 else (cycles if idx == 0 else instret)
+                            cur = visible - state[S_COUNTER_OFFSET + idx]
+                            want = ((new << 32) | (cur & M32)) if hi else ((cur >> 32 << 32) | new)
+                            state[S_COUNTER_OFFSET + idx] = visible - want
+                        elif csr == 0x300:
+                            state[S_MSTATUS] = new & 0x88
+                        elif csr == 0x304:
+                            state[S_MIE] = new & 0x888
+                        elif csr == 0x305:
+                            state[S_MTVEC] = new if (new & 3) < 2 else new & ~np.int64(3)
+                        elif csr == 0x340:
+                            state[S_MSCRATCH] = new
+                        elif csr == 0x341:
+                            state[S_MEPC] = new & ~np.int64(3)
+                        elif csr == 0x342:
+                            state[S_MCAUSE] = new
+                        elif csr == 0x343:
+                            state[S_MTVAL] = new
+                    if rd:
+                        regs[rd] = old
         elif opcode == 0x0B:  # custom-0: the CFU
             if not cfu_inline:
                 status = 2
                 break
-            state[0] = pc  # so that an exception raised by the CFU can name the pc
+            state[S_PC] = pc  # so that an exception raised by the CFU can name the pc
             result, latency = cfu_fn(cfu_state, f3, f7, a, b)
             if rd:
                 regs[rd] = result & M32
             cycles += latency
             counters[6] += 1
             counters[7] += latency
+            counters[_C_CFU_F + f3] += 1
+            counters[_C_CFU_CYC_F + f3] += latency
         elif opcode == 0x0F:  # FENCE: nothing to order in one hart
             pass
         else:
-            state[1] = ins
-            status = 4
-            break
+            cause = 2
+            tval = ins
+        if cause >= 0:
+            trap_base = state[S_MTVEC] & ~np.int64(3)
+            if state[S_MTVEC] == 0 or pc == trap_base:
+                # no handler (or the handler's first instruction faults): stop, as a bare core would hang
+                state[S_FAULT] = tval
+                status = _CAUSE_STATUS[cause]
+                break
+            ms = state[S_MSTATUS]
+            state[S_MSTATUS] = (ms & ~np.int64(0x88)) | (((ms >> 3) & 1) << 7)  # MPIE = MIE, MIE = 0
+            state[S_MEPC] = pc
+            state[S_MCAUSE] = cause
+            state[S_MTVAL] = tval & M32
+            counters[_C_TRAPS] += 1
+            cycles += br_pen
+            pc = trap_base
+            continue
         pc = next_pc
         instret += 1
-    state[0] = pc
-    state[2] = load_rd
-    state[3] = last_line
+    state[S_PC] = pc
+    state[S_LOAD_RD] = load_rd
+    state[S_LAST_LINE] = last_line
     counters[0] = cycles
     counters[1] = instret
     return status

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from ...errors import MlaccelError
+from ...errors import Interrupted, MlaccelError
 from . import core
-from .timing import CoreTiming
+from .config import DEFAULT_MAX_INSTRUCTIONS, DEFAULT_RAM_BYTES, CoreTiming
+from .watchdog import TimeLimit, Watchdog
 
-__all__ = ["Machine", "Cfu", "SimulationError", "disassemble_word"]
+__all__ = ["Machine", "Cfu", "SimulationError", "disassemble_word", "CacheState"]
 
 _STACK_BYTES = 64 * 1024
+_CHUNK = 20_000_000  # instructions per return to Python, so Ctrl-C is noticed within about 0.1 s
 
 
 class SimulationError(MlaccelError):
@@ -32,9 +35,22 @@ class Cfu(Protocol):
     ``jit_op(state, funct3, funct7, in0, in1) -> (result, latency)`` over ``state``, an int64
     NumPy array holding all of its registers. The core then calls it without leaving compiled
     code. Both forms must compute the same thing; ``mlaccel.hw.soc.cfu.check_twins`` tests that.
+
+    Optionally too: ``reset()``, called before every inference (without it, ``state`` is restored
+    to its value at construction), and ``ENERGY``, the actions each operation costs (see
+    :func:`mlaccel.hw.soc.energy.cfu_energy`).
     """
 
     def op(self, funct3: int, funct7: int, in0: int, in1: int) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True)
+class CacheState:
+    """Tags of both caches and the pipeline's carried state, saved between inferences."""
+
+    itags: np.ndarray
+    dtags: np.ndarray
+    pipeline: np.ndarray  # state[S_LOAD_RD], state[S_LAST_LINE]
 
 
 @dataclass
@@ -55,40 +71,95 @@ def disassemble_word(word: int) -> str:
     return f"{names.get(op, 'unknown opcode')} 0x{word:08x}"
 
 
+def timing_array(timing: CoreTiming) -> np.ndarray:
+    """The timing parameters in the layout of :data:`core.TIMING_FIELDS`."""
+    values = {"icache_lines": timing.icache_bytes // timing.line_bytes,
+              "dcache_lines": timing.dcache_bytes // timing.line_bytes}
+    values.update({f.name: getattr(timing, f.name) for f in fields(timing)})
+    return np.array([values[name] for name in core.TIMING_FIELDS], np.int64)
+
+
 class Machine:
     """RAM at ``base`` holding one firmware image, and the core that runs it.
 
     Parameters
     ----------
     ram_bytes : int
-        RAM size.
+        RAM size in bytes (the default is :class:`~.config.SocConfig`'s).
     timing : CoreTiming
         Timing-model parameters.
     cfu : Cfu, optional
         The CFU on the custom-0 port.
     base : int
         RAM base address (LiteX's main_ram in CFU Playground).
+    cfu_timeout_s : float
+        Seconds a Python CFU's ``op`` may take before the call stops with an error.
     """
 
-    def __init__(self, ram_bytes: int = 16 << 20, timing: CoreTiming | None = None, cfu: Cfu | None = None,
-                 base: int = 0x40000000):
+    def __init__(self, ram_bytes: int = DEFAULT_RAM_BYTES, timing: CoreTiming | None = None, cfu: Cfu | None = None,
+                 base: int = 0x40000000, cfu_timeout_s: float = 10.0):
         self.base = base
         self.mem = np.zeros(ram_bytes, np.uint8)
         self.regs = np.zeros(32, np.int64)
-        self.state = np.zeros(4, np.int64)
-        self.state[3] = -1
+        self.state = np.zeros(core.STATE_SIZE, np.int64)
         self.counters = np.zeros(len(core.COUNTERS), np.int64)
         self.timing = timing or CoreTiming()
-        self._timing = self.timing.as_array()
-        self.itags = np.full(self.timing.icache_bytes // self.timing.line_bytes or 1, -1, np.int64)
-        self.dtags = np.full(self.timing.dcache_bytes // self.timing.line_bytes or 1, -1, np.int64)
+        self._timing = timing_array(self.timing)
+        self.itags = np.empty(self.timing.icache_bytes // self.timing.line_bytes, np.int64)
+        self.dtags = np.empty(self.timing.dcache_bytes // self.timing.line_bytes, np.int64)
+        self.reset_caches()
+        self.cfu_timeout_s = cfu_timeout_s
+        self.symbols: dict[str, Symbol] = {}
+        self.heap = base
+        self.attach_cfu(cfu)
+
+    def attach_cfu(self, cfu: Cfu | None) -> None:
+        """Put ``cfu`` on the custom-0 port (None: no CFU)."""
         self.cfu = cfu
         jit = getattr(cfu, "jit_op", None)
         self._cfu_inline = jit is not None
         self._cfu_fn = jit if jit is not None else core.no_cfu
         self._cfu_state = getattr(cfu, "state", None) if jit is not None else np.zeros(1, np.int64)
-        self.symbols: dict[str, Symbol] = {}
-        self.heap = base
+        state = getattr(cfu, "state", None)
+        self._cfu_initial = state.copy() if isinstance(state, np.ndarray) else None
+
+    def reset_cfu(self) -> None:
+        """Return the CFU to its state at construction: its ``reset()``, or a copy of its ``state``."""
+        if self.cfu is None:
+            return
+        if callable(getattr(self.cfu, "reset", None)):
+            self.cfu.reset()
+        elif self._cfu_initial is not None:
+            self.cfu.state[:] = self._cfu_initial
+
+    # -- caches --------------------------------------------------------------------------------
+
+    def reset_caches(self) -> None:
+        """Empty both caches and the pipeline's load-use and fetch-line state."""
+        self.itags.fill(-1)
+        self.dtags.fill(-1)
+        self.state[core.S_LOAD_RD] = 0
+        self.state[core.S_LAST_LINE] = -1
+
+    def cache_state(self) -> CacheState:
+        """A copy of the caches' state (see :meth:`set_cache_state`)."""
+        return CacheState(self.itags.copy(), self.dtags.copy(),
+                          self.state[[core.S_LOAD_RD, core.S_LAST_LINE]].copy())
+
+    def set_cache_state(self, saved: CacheState) -> None:
+        """Restore caches saved by :meth:`cache_state`."""
+        self.itags[:] = saved.itags
+        self.dtags[:] = saved.dtags
+        self.state[[core.S_LOAD_RD, core.S_LAST_LINE]] = saved.pipeline
+
+    def counter(self, name: str) -> int:
+        """A counter by its name in :data:`core.COUNTERS`."""
+        return int(self.counters[core.COUNTERS.index(name)])
+
+    def csr(self, name: str) -> int:
+        """A machine-mode CSR by name: ``mstatus``, ``mtvec``, ``mepc``, ``mcause``, ``mtval``,
+        ``mscratch`` or ``mie``."""
+        return int(self.state[getattr(core, f"S_{name.upper()}")])
 
     # -- memory --------------------------------------------------------------------------------
 
@@ -137,41 +208,69 @@ class Machine:
             end = max(end, p_vaddr + p_memsz)
         self.heap = end
         self.symbols = _elf_symbols(data, shoff, shentsize, shnum)
+        self.state[core.S_HALT] = self.symbols["_call_done"].addr if "_call_done" in self.symbols else -1
 
     def symbol(self, name: str) -> int:
         if name not in self.symbols:
             raise SimulationError(f"The firmware has no symbol '{name}'")
         return self.symbols[name].addr
 
-    def call(self, func: str | int, *args: int, max_instructions: int = 2_000_000_000) -> int:
+    def call(self, func: str | int, *args: int, max_instructions: int = DEFAULT_MAX_INSTRUCTIONS) -> int:
         """Call a firmware function with up to 7 integer arguments; returns a0.
 
-        The firmware's ``_call`` trampoline jumps to the function (a7) and stops at ``ebreak``.
+        The firmware's ``_call`` trampoline jumps to the function (a7) and stops at the ``ebreak``
+        at ``_call_done``.
+
+        Raises
+        ------
+        SimulationError
+            A fault without a trap handler, the instruction limit, or a failing CFU (naming the pc).
+        Interrupted
+            Ctrl-C; the message names the pc.
         """
         target = self.symbol(func) if isinstance(func, str) else func
+        self.symbol("_call_done")
         self.regs[:] = 0
         for i, v in enumerate(args):
             self.regs[10 + i] = v & 0xFFFFFFFF
         self.regs[17] = target
         self.regs[2] = (self.base + self.mem.size - 16) & ~15  # sp
-        self.state[0] = self.symbol("_call")
-        self.state[2] = 0
+        self.state[core.S_PC] = self.symbol("_call")
+        self.state[core.S_LOAD_RD] = 0
         limit = int(self.counters[1]) + max_instructions
+        watchdog = Watchdog(self.cfu_timeout_s) if self.cfu is not None and not self._cfu_inline else None
+        try:
+            if watchdog is not None:
+                with watchdog:
+                    return self._loop(limit, max_instructions, watchdog)
+            return self._loop(limit, max_instructions, None)
+        except TimeLimit:
+            pc = int(self.state[core.S_PC])
+            raise SimulationError(f"The CFU ({type(self.cfu).__name__}) did not return within "
+                                  f"{self.cfu_timeout_s:g} s at pc {self.where(pc)} "
+                                  f"({disassemble_word(self._word_at(pc))}): an endless loop in its op?") from None
+        except KeyboardInterrupt:
+            raise Interrupted(f"at pc {self.where(int(self.state[core.S_PC]))}") from None
+
+    def _loop(self, limit: int, max_instructions: int, watchdog: Watchdog | None) -> int:
+        loop = core.run_with_cfu if self._cfu_inline else core.run
         while True:
+            stop = min(limit, int(self.counters[1]) + _CHUNK)
             try:
-                loop = core.run_with_cfu if self._cfu_inline else core.run
                 status = loop(self.mem, self.base, self.regs, self.state, self.counters, self._timing,
-                              self.itags, self.dtags, limit, self._cfu_fn, self._cfu_state, self._cfu_inline)
+                              self.itags, self.dtags, stop, self._cfu_fn, self._cfu_state, self._cfu_inline)
             except Exception as e:  # noqa: BLE001 - raised by a compiled CFU
                 if not self._cfu_inline:
                     raise
-                pc = int(self.state[0])
+                pc = int(self.state[core.S_PC])
                 raise SimulationError(f"The CFU raised {type(e).__name__}: {e} at pc {self.where(pc)} "
                                       f"({disassemble_word(self._word_at(pc))})") from e
             if status == 0:
                 return int(self.regs[10])
             if status == 2:
-                self._cfu_step()
+                self._cfu_step(watchdog)
+                continue
+            if status == 3 and stop < limit:
                 continue
             raise self._fault(status, max_instructions)
 
@@ -188,40 +287,74 @@ class Machine:
         return f"0x{pc:08x}" + (f" <{best.name}+0x{pc - best.addr:x}>" if best else "")
 
     def _fault(self, status: int, max_instructions: int) -> SimulationError:
-        pc = int(self.state[0])
+        pc = int(self.state[core.S_PC])
         what = core.STATUS[status]
         if status == 3:
             return SimulationError(f"Instruction limit of {max_instructions:,} reached at pc {self.where(pc)}: "
                                    f"the firmware ran away")
+        addr = int(self.state[core.S_FAULT])
         if status in (5, 6, 7, 8):
-            addr = int(self.state[1])
             return SimulationError(f"{what.capitalize()} at address 0x{addr:08x} by pc {self.where(pc)} "
                                    f"({disassemble_word(self._word_at(pc))})")
         if status == 9:
-            return SimulationError(f"Fetch fault: pc {self.where(pc)} is outside RAM or misaligned")
-        return SimulationError(f"{what.capitalize()} at pc {self.where(pc)}: {disassemble_word(self._word_at(pc))}")
+            return SimulationError(f"Fetch fault: pc {self.where(pc)} is outside RAM")
+        if status == 12:
+            return SimulationError(f"Jump to misaligned address 0x{addr:08x} by pc {self.where(pc)} "
+                                   f"({disassemble_word(self._word_at(pc))})")
+        if status == 11:
+            return SimulationError(f"Double fault: the trap handler at mtvec {self.where(pc)} faults itself")
+        return SimulationError(f"{what.capitalize()} at pc {self.where(pc)}: {disassemble_word(self._word_at(pc))}"
+                               + ("" if status not in (1, 4, 10) else " (no trap handler: mtvec is 0)"))
 
-    def _cfu_step(self) -> None:
-        pc = int(self.state[0])
+    def trap(self, cause: int, tval: int) -> bool:
+        """Take an exception at the current pc as the core does; False when no handler is set."""
+        base = int(self.state[core.S_MTVEC]) & ~3
+        pc = int(self.state[core.S_PC])
+        if self.state[core.S_MTVEC] == 0 or pc == base:
+            return False
+        ms = int(self.state[core.S_MSTATUS])
+        self.state[core.S_MSTATUS] = (ms & ~0x88) | (((ms >> 3) & 1) << 7)
+        self.state[core.S_MEPC] = pc
+        self.state[core.S_MCAUSE] = cause
+        self.state[core.S_MTVAL] = tval & 0xFFFFFFFF
+        self.state[core.S_PC] = base
+        self.counters[core.COUNTERS.index("traps")] += 1
+        self.counters[0] += self.timing.branch_penalty
+        return True
+
+    def _cfu_step(self, watchdog: Watchdog | None) -> None:
+        pc = int(self.state[core.S_PC])
         word = self._word_at(pc)
         if self.cfu is None:
+            if self.trap(2, word):  # a core without a CFU decodes custom-0 as illegal
+                return
             raise SimulationError(f"CFU instruction at pc {self.where(pc)} but no CFU is attached: "
                                   f"{disassemble_word(word)}")
         rd, f3, f7 = (word >> 7) & 31, (word >> 12) & 7, word >> 25
         a, b = int(self.regs[(word >> 15) & 31]), int(self.regs[(word >> 20) & 31])
         try:
+            if watchdog is not None:
+                watchdog.started = time.monotonic()
             result, latency = self.cfu.op(f3, f7, a, b)
+        except TimeLimit:
+            raise
         except Exception as e:  # noqa: BLE001 - the user's CFU; name where it failed
             raise SimulationError(f"The CFU raised {type(e).__name__}: {e} at pc {self.where(pc)} "
                                   f"({disassemble_word(word)}, in0=0x{a:08x}, in1=0x{b:08x})") from e
+        finally:
+            if watchdog is not None:
+                watchdog.started = 0.0
         if rd:
             self.regs[rd] = int(result) & 0xFFFFFFFF
-        self.counters[0] += int(latency)
-        self.counters[1] += 1
-        self.counters[6] += 1
-        self.counters[7] += int(latency)
-        self.state[0] = pc + 4
-        self.state[2] = 0
+        c = self.counters
+        c[0] += int(latency)
+        c[1] += 1
+        c[6] += 1
+        c[7] += int(latency)
+        c[core.COUNTERS.index("cfu_ops_f0") + f3] += 1
+        c[core.COUNTERS.index("cfu_cycles_f0") + f3] += int(latency)
+        self.state[core.S_PC] = pc + 4
+        self.state[core.S_LOAD_RD] = 0
 
 
 def _elf_symbols(data: bytes, shoff: int, shentsize: int, shnum: int) -> dict[str, Symbol]:

@@ -13,13 +13,17 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ...errors import MlaccelError
-from .soc_config import SocConfig
+from .config import PRESETS, SocConfig, SocConfigError, example_projects, load_config
+from .watchdog import TimeLimit, Watchdog
 
-__all__ = ["Project", "find_project", "new_project", "EXAMPLES_DIR"]
+__all__ = ["Project", "find_project", "new_project", "config_for", "project_parts", "project_fingerprint",
+           "RESERVED"]
 
-EXAMPLES_DIR = Path(__file__).parent / "projects"
+# Names `soc new` refuses: a folder of that name would be shadowed by the preset in `soc:NAME`.
+RESERVED = frozenset(PRESETS)
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,8 @@ class Project:
                 raise MlaccelError(f"{self.path / 'cfu.py'}: SOURCES names '{s}', which does not exist")
         return sorted((self.path / "src").glob("*.c")) + extra
 
-    def load_cfu_module(self):
+    def load_cfu_module(self, timeout_s: float = 10.0):
+        """Import ``cfu.py``; it must define ``make_cfu()`` and finish within ``timeout_s`` seconds."""
         file = self.path / "cfu.py"
         if not file.is_file():
             raise MlaccelError(f"Project '{self.path}' has no cfu.py")
@@ -48,7 +53,12 @@ class Project:
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module  # numba finds compiled functions through their module
         try:
-            spec.loader.exec_module(module)
+            with Watchdog(timeout_s) as wd, wd.guard():
+                spec.loader.exec_module(module)
+        except TimeLimit:
+            sys.modules.pop(spec.name, None)
+            raise MlaccelError(f"{file}: importing it took longer than {timeout_s:g} s (an endless loop at "
+                               f"import?); raise SocConfig.cfu_timeout_s if it is only slow") from None
         except Exception as e:  # noqa: BLE001 - the user's file: report its own line
             frame = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(file)]
             line = frame[-1].lineno if frame else getattr(e, "lineno", "?")
@@ -58,22 +68,71 @@ class Project:
             raise MlaccelError(f"{file}: defines no make_cfu()")
         return module
 
-    def config(self) -> SocConfig:
-        module = self.load_cfu_module()
-        return SocConfig(name=self.name, cfu=module.make_cfu, c_sources=tuple(self.sources(module)),
-                         include_dirs=(self.path / "src",))
-
 
 def find_project(name: str | Path) -> Project:
-    """A project folder by path, or an example project by name (``simd4``, ``systolic``)."""
+    """A project folder by path, or an example project by name (``simd4``, ``systolic``, ...).
+
+    Raises
+    ------
+    MlaccelError
+        Neither exists, or a name is both an example and a folder here (write ``./NAME``).
+    """
     p = Path(name)
-    if (p / "cfu.py").is_file():
+    examples = example_projects()
+    local = (p / "cfu.py").is_file()
+    if local and str(name) in examples and p.resolve() != examples[str(name)].resolve():
+        raise MlaccelError(f"'{name}' is both a built-in example project and a folder here; write "
+                           f"'./{name}' for the folder")
+    if local:
         return Project(p.resolve())
-    if (EXAMPLES_DIR / str(name) / "cfu.py").is_file():
-        return Project(EXAMPLES_DIR / str(name))
-    examples = ", ".join(sorted(d.name for d in EXAMPLES_DIR.iterdir() if (d / "cfu.py").is_file()))
-    raise MlaccelError(f"No CFU project '{name}': not a folder with cfu.py, nor an example ({examples}); "
-                       f"'mlaccel soc new {name}' creates one")
+    if str(name) in examples:
+        return Project(examples[str(name)])
+    if p.is_dir():
+        raise MlaccelError(f"Folder '{p}' is not a CFU project: it has no cfu.py "
+                           f"('mlaccel soc new NAME' creates one)")
+    raise MlaccelError(f"No CFU project '{name}': not a folder with cfu.py, nor an example "
+                       f"({', '.join(examples)}); 'mlaccel soc new {name}' creates one")
+
+
+def config_for(spec: str) -> SocConfig:
+    """The config that ``soc:SPEC`` names: a preset, a ``.toml``/``.yaml`` file, or a project folder.
+
+    Raises
+    ------
+    SocConfigError, MlaccelError
+        Unknown name; the message lists the presets.
+    """
+    if spec.endswith((".toml", ".yaml", ".yml")):
+        return load_config(spec)
+    p = Path(spec)
+    if spec in PRESETS:
+        if (p / "cfu.py").is_file() and spec not in example_projects():
+            raise SocConfigError(f"'{spec}' is both a built-in soc preset and a project folder here; write "
+                                 f"'soc:./{spec}' for the folder")
+        return PRESETS[spec]
+    if (p / "cfu.py").is_file():
+        return SocConfig(name=p.resolve().name, project=str(p.resolve()))
+    if p.is_dir():
+        raise SocConfigError(f"Folder '{p}' is not a CFU project: it has no cfu.py "
+                             f"('mlaccel soc new NAME' creates one)")
+    raise SocConfigError(f"Unknown soc target '{spec}': not a preset ({', '.join(PRESETS)}), a config file, "
+                         f"nor a CFU project folder")
+
+
+def project_parts(config: SocConfig) -> tuple[Callable | None, list[Path], list[Path]]:
+    """What a config's CFU project contributes: the CFU factory, C sources and include folders.
+
+    Imports the project's ``cfu.py`` (under ``config.cfu_timeout_s``).
+    """
+    make_cfu, sources, includes = config.cfu, [Path(s) for s in config.c_sources], \
+        [Path(d) for d in config.include_dirs]
+    if config.project is not None:
+        proj = Project(Path(config.project))
+        module = proj.load_cfu_module(config.cfu_timeout_s)
+        make_cfu = module.make_cfu
+        sources = proj.sources(module) + sources
+        includes = [proj.path / "src", *includes]
+    return make_cfu, sources, includes
 
 
 _CFU_TEMPLATE = '''"""CFU of project {name}: one multiply-accumulate per instruction (a starting point)."""
@@ -90,6 +149,10 @@ def s8(v, i):
 
 class Cfu:
     """funct3 0: acc = (funct7 ? 0 : acc) + s8(in0) * s8(in1); returns acc. Latency 1 cycle."""
+
+    # Energy of each operation, as actions the technology table prices (see mlaccel.hw.soc.energy):
+    # one 8-bit multiply and one 32-bit add per MAC. Update it as the CFU grows.
+    ENERGY = {{0: {{"op": {{"mult_int8": 1, "add_int32": 1}}}}}}
 
     def __init__(self):
         self.state = np.zeros(1, np.int64)  # the accumulator
@@ -133,12 +196,33 @@ _SRC_TEMPLATE = '''/* C overrides for project {name}. Define any kernel of kerne
 
 
 def new_project(path: str | Path) -> Project:
-    """Create a project folder with a template ``cfu.py`` and ``src/``; never overwrites."""
+    """Create a project folder with a template ``cfu.py`` and ``src/``; never overwrites.
+
+    Raises
+    ------
+    MlaccelError
+        The folder exists, its name is a built-in preset's, or it cannot be written.
+    """
     p = Path(path)
+    if p.name in RESERVED:
+        raise MlaccelError(f"'{p.name}' is the name of a built-in soc preset, which 'soc:{p.name}' would run "
+                           f"instead of your project; choose another name (reserved: {', '.join(sorted(RESERVED))})")
     if p.exists():
         raise MlaccelError(f"'{p}' already exists; choose another name (nothing was changed)")
-    (p / "src").mkdir(parents=True)
-    (p / "cfu.py").write_text(_CFU_TEMPLATE.format(name=p.name))
-    (p / "src" / "overrides.c").write_text(_SRC_TEMPLATE.format(name=p.name))
+    try:
+        (p / "src").mkdir(parents=True)
+        (p / "cfu.py").write_text(_CFU_TEMPLATE.format(name=p.name))
+        (p / "src" / "overrides.c").write_text(_SRC_TEMPLATE.format(name=p.name))
+    except OSError as e:
+        raise MlaccelError(f"Cannot create project '{p}': {e.strerror or e}") from None
     return Project(p.resolve())
 
+
+def project_fingerprint(config: SocConfig) -> tuple:
+    """Sizes and modification times of a config's project files and C sources, so that a prepared
+    backend is rebuilt after the user edits them."""
+    files = [Path(s) for s in config.c_sources]
+    if config.project is not None:
+        root = Path(config.project)
+        files += [root / "cfu.py", *sorted((root / "src").glob("*"))]
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file())

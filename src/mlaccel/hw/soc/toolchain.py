@@ -17,9 +17,17 @@ from pathlib import Path
 from ...cache import cache_dir
 from ...errors import MlaccelError
 
-__all__ = ["BuildError", "build_firmware", "FIRMWARE_DIR", "CFLAGS"]
+__all__ = ["BuildError", "build_firmware", "FIRMWARE_DIR", "CFLAGS", "KERNEL_SOURCES", "kernel_sources"]
 
 FIRMWARE_DIR = Path(__file__).parent / "firmware"
+# The kernel library every firmware image links (after a project's own C files).
+KERNEL_SOURCES = ("crt0.S", "conv.c", "fully_connected.c", "pooling.c", "elementwise.c", "activations.c",
+                  "copy.c")
+
+
+def kernel_sources() -> list[Path]:
+    """Paths of the kernel library's sources, in link order."""
+    return [FIRMWARE_DIR / s for s in KERNEL_SOURCES]
 CFLAGS = ["-target", "riscv32-freestanding-none", "-mcpu=generic_rv32+m", "-O2", "-ffreestanding",
           "-fno-builtin", "-nostdlib", "-Wall", "-Werror=implicit-function-declaration"]
 

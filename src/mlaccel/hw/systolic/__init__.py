@@ -1,13 +1,27 @@
 """Systolic-array accelerators: WS/OS/IS dataflows, SRAM buffers, DRAM bandwidth, energy.
 
 Two fidelities agree: the closed-form model (:mod:`.dataflow`, :mod:`.memory`) for whole models and
-design-space sweeps, and the cycle-stepped PE model (:mod:`.pe_array`) for verification.
+design-space sweeps, and the cycle-stepped PE model (:mod:`.pe_array`) for verification. The
+family's rooms: :mod:`.config` and :mod:`.backend`.
 """
 
+from ...errors import ConfigError
+from ...family import Family
 from .backend import SystolicBackend
-from .config import PRESETS, ConfigError, SystolicConfig, load_config, preset
+from .config import PRESETS, SystolicConfig, SystolicConfigError, load_config, preset
 from .dataflow import Mapping, map_gemm
 from .pe_array import simulate_gemm
 
-__all__ = ["SystolicBackend", "SystolicConfig", "ConfigError", "PRESETS", "preset", "load_config", "Mapping", "map_gemm",
-           "simulate_gemm"]
+__all__ = ["SystolicBackend", "SystolicConfig", "SystolicConfigError", "ConfigError", "PRESETS", "preset",
+           "load_config", "Mapping", "map_gemm", "simulate_gemm", "FAMILY"]
+
+
+def _resolve(spec: str) -> SystolicConfig:
+    if spec.endswith((".toml", ".yaml", ".yml")):
+        return load_config(spec)
+    return preset(spec)
+
+
+FAMILY = Family(prefix="systolic", config_type=SystolicConfig, presets=PRESETS, load_config=load_config,
+                resolve=_resolve, backend=SystolicBackend,
+                summary="systolic:PRESET | systolic:FILE.toml: a systolic array (WS/OS/IS, SRAM, DRAM bandwidth)")

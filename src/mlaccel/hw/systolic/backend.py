@@ -39,6 +39,10 @@ VECTOR_COSTS = {
 }
 
 
+# Buffer or DRAM stream -> operand kind of the Stats vocabulary (mlaccel.stats).
+_OPERAND = {"ifmap": "input", "filter": "weight", "ofmap": "output", "psum": "psum"}
+
+
 @dataclass(frozen=True)
 class _Prepared:
     evaluate: Any
@@ -51,11 +55,17 @@ class SystolicBackend:
     """Runs a model on a :class:`SystolicConfig` array; Stats describe one inference."""
 
     name = "systolic"
+    columns = ("macs", "cycles", "stall", "util", "sram", "dram", "energy")
 
     def __init__(self, config: SystolicConfig):
         self.config = config
         self.tech: TechTable = load_table(config.tech)
         self.name = f"systolic:{config.name}"
+        notes = (self.tech.sram_note(config.sram_bytes(b)) for b in ("ifmap", "filter", "ofmap"))
+        self.notes = tuple(dict.fromkeys(n for n in notes if n))
+
+    def begin(self, batch: int) -> None:
+        """Nothing carries over between runs: every cost comes from the closed form."""
 
     def prepare(self, op: Op) -> _Prepared:
         kernel = KERNELS.get(op.type)
@@ -116,14 +126,14 @@ class SystolicBackend:
         dram = sum(dram_reads.values()) + sum(dram_writes.values())
         stall = stall_cycles(compute, folds, dram, cfg)
         cycles = compute + stall
-        reads = {f"{k}_sram": v for k, v in sram_reads.items()}
-        reads["dram"] = sum(dram_reads.values())
-        writes = {f"{k}_sram": v for k, v in sram_writes.items()}
-        writes["dram"] = sum(dram_writes.values())
+        reads = {f"sram.{_OPERAND[k]}": v for k, v in sram_reads.items()}
+        reads.update({f"dram.{_OPERAND[k]}": v for k, v in dram_reads.items()})
+        writes = {f"sram.{_OPERAND[k]}": v for k, v in sram_writes.items()}
+        writes.update({f"dram.{_OPERAND[k]}": v for k, v in dram_writes.items()})
         util = macs / (cycles * cfg.rows * cfg.cols) if cycles else 0.0
-        extra = dict(extra, compute_cycles=compute, dram_read_bytes=dram_reads, dram_write_bytes=dram_writes,
-                     time_us=cycles / cfg.clock_mhz)
-        return Stats(op=op.label, cycles=cycles, stall_cycles=stall, macs=macs, utilization=util,
+        extra = dict(extra, compute_cycles=compute)
+        return Stats(op=op.label, cycles=cycles, seconds=cycles / (cfg.clock_mhz * 1e6), stall_cycles=stall,
+                     macs=macs, utilization=util,
                      param_bytes=sum(t.nbytes for t in op.inputs if t is not None and t.is_constant),
                      reads=reads, writes=writes,
                      energy_pj=self._energy(macs, sram_reads, sram_writes, dram, vector_ops),

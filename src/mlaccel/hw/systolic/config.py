@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...errors import MlaccelError
+from ...configfile import config_from_fields, read_config_file
+from ...energy import load_table
+from ...errors import ConfigError, MlaccelError
 
-__all__ = ["SystolicConfig", "ConfigError", "PRESETS", "preset", "load_config"]
+__all__ = ["SystolicConfig", "SystolicConfigError", "PRESETS", "preset", "load_config"]
 
 DATAFLOWS = ("ws", "os", "is")
 
 
-class ConfigError(MlaccelError, ValueError):
-    """A configuration value is out of range; the message names the field."""
+class SystolicConfigError(ConfigError):
+    """A systolic configuration value is out of range; the message names the field."""
 
 
 @dataclass(frozen=True)
@@ -68,20 +69,21 @@ class SystolicConfig:
         for f in ("rows", "cols", "word_bytes", "acc_bits", "vector_lanes"):
             v = getattr(self, f)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ConfigError(f"Config field '{f}' must be a positive integer, got {v!r}")
+                raise SystolicConfigError(f"Config field '{f}' must be a positive integer, got {v!r}")
         for f in ("ifmap_sram_kb", "filter_sram_kb", "ofmap_sram_kb", "dram_bw", "clock_mhz"):
             v = getattr(self, f)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0:
-                raise ConfigError(f"Config field '{f}' must be a positive number, got {v!r}")
+                raise SystolicConfigError(f"Config field '{f}' must be a positive number, got {v!r}")
         if self.dataflow not in DATAFLOWS:
-            raise ConfigError(f"Config field 'dataflow' must be one of {', '.join(DATAFLOWS)}, "
+            raise SystolicConfigError(f"Config field 'dataflow' must be one of {', '.join(DATAFLOWS)}, "
                               f"got {self.dataflow!r}")
         if not 8 <= self.acc_bits <= 64:
-            raise ConfigError(f"Config field 'acc_bits' must be in [8, 64], got {self.acc_bits}")
+            raise SystolicConfigError(f"Config field 'acc_bits' must be in [8, 64], got {self.acc_bits}")
         if not isinstance(self.double_buffering, bool):
-            raise ConfigError(f"Config field 'double_buffering' must be true or false, "
+            raise SystolicConfigError(f"Config field 'double_buffering' must be true or false, "
                               f"got {self.double_buffering!r}")
         self._check_tile_fits()
+        self._check_energy_table()
 
     @property
     def acc_bytes(self) -> int:
@@ -108,10 +110,21 @@ class SystolicConfig:
         for f, per_half in need.items():
             have = getattr(self, f) * 1024
             if have < per_half * self.buffers:
-                raise ConfigError(
+                raise SystolicConfigError(
                     f"Config field '{f}' is {getattr(self, f)} KiB, too small to hold one tile of a "
                     f"{self.rows}x{self.cols} array ({per_half * self.buffers} bytes needed"
                     f"{' with double buffering' if self.double_buffering else ''})")
+
+    def _check_energy_table(self) -> None:
+        try:
+            tech = load_table(self.tech)
+        except MlaccelError as e:
+            raise SystolicConfigError(f"Config field 'tech': {e}") from None
+        for buf in ("ifmap", "filter", "ofmap"):
+            try:
+                tech.sram_note(self.sram_bytes(buf))
+            except MlaccelError as e:
+                raise SystolicConfigError(f"Config field '{buf}_sram_kb': {e}") from None
 
     def replace(self, **changes) -> "SystolicConfig":
         """A copy with some fields changed (validated again)."""
@@ -139,7 +152,8 @@ PRESETS: dict[str, SystolicConfig] = {
 def preset(name: str) -> SystolicConfig:
     """A named preset; the error lists the known names."""
     if name not in PRESETS:
-        raise ConfigError(f"Unknown systolic preset '{name}'; presets: {', '.join(PRESETS)}")
+        raise SystolicConfigError(f"Unknown systolic preset '{name}'; presets: {', '.join(PRESETS)}, or a "
+                                  f".toml/.yaml config file")
     return PRESETS[name]
 
 
@@ -150,29 +164,6 @@ def load_config(path: str | os.PathLike) -> SystolicConfig:
     A table ``[systolic]`` may hold the keys. Unknown keys are errors.
     """
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"Config file '{p}' does not exist")
-    text = p.read_text()
-    try:
-        if p.suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text) or {}
-        else:
-            data = tomllib.loads(text)
-    except Exception as e:  # noqa: BLE001 - both parsers' errors carry the line
-        raise ConfigError(f"Config file '{p}' cannot be parsed: {e}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"Config file '{p}' must hold a table of fields")
-    data = dict(data.get("systolic", data))
-    base = preset(data.pop("preset")) if "preset" in data else SystolicConfig()
-    known = {f.name for f in fields(SystolicConfig)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(f"Config file '{p}': unknown field(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(sorted(known))}")
-    data.setdefault("name", p.stem)
-    try:
-        return base.replace(**data)
-    except ConfigError as e:
-        raise ConfigError(f"Config file '{p}': {e}") from None
+    data = read_config_file(p, SystolicConfigError)
+    return config_from_fields(SystolicConfig, data, family="systolic", presets=PRESETS,
+                              where=f"Config file '{p}'", error=SystolicConfigError, default_name=p.stem)

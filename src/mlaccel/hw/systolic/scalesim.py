@@ -23,7 +23,7 @@ from math import ceil
 from pathlib import Path
 
 from ...errors import MlaccelError
-from .config import ConfigError, SystolicConfig
+from .config import SystolicConfig, SystolicConfigError
 from .dataflow import Mapping, map_gemm
 
 __all__ = ["ScaleSimLayer", "read_scalesim_config", "read_topology", "compute_report", "write_compute_report",
@@ -65,7 +65,7 @@ def read_scalesim_config(path: str | os.PathLike) -> SystolicConfig:
     """Read a SCALE-Sim ``.cfg`` (``[architecture_presets]`` and ``[run_presets]``)."""
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"SCALE-Sim config '{p}' does not exist")
+        raise SystolicConfigError(f"SCALE-Sim config '{p}' does not exist")
     cp = configparser.ConfigParser()
     try:
         cp.read(p)
@@ -73,7 +73,7 @@ def read_scalesim_config(path: str | os.PathLike) -> SystolicConfig:
 
         def get(key: str) -> str:
             if key not in arch:
-                raise ConfigError(f"SCALE-Sim config '{p}': [architecture_presets] lacks '{key}'")
+                raise SystolicConfigError(f"SCALE-Sim config '{p}': [architecture_presets] lacks '{key}'")
             return arch[key].split("#")[0].strip()
 
         bw = 10.0
@@ -86,7 +86,7 @@ def read_scalesim_config(path: str | os.PathLike) -> SystolicConfig:
                               ofmap_sram_kb=float(get("OfmapSramSzkB")), dram_bw=bw, double_buffering=True,
                               name=name)
     except (configparser.Error, KeyError, ValueError) as e:
-        raise ConfigError(f"SCALE-Sim config '{p}' cannot be read: {e}") from None
+        raise SystolicConfigError(f"SCALE-Sim config '{p}' cannot be read: {e}") from None
 
 
 def read_topology(path: str | os.PathLike, gemm: bool | None = None) -> list[ScaleSimLayer]:
@@ -95,9 +95,14 @@ def read_topology(path: str | os.PathLike, gemm: bool | None = None) -> list[Sca
     K). Depthwise (``DP``) conv rows expand to one layer per channel, as SCALE-Sim does.
     """
     p = Path(path)
+    if p.is_dir():
+        raise MlaccelError(f"Topology '{p}' is a folder, not a .csv file")
     if not p.is_file():
         raise MlaccelError(f"Topology file '{p}' does not exist")
-    rows = [r for r in csv.reader(p.read_text().splitlines())]
+    try:
+        rows = [r for r in csv.reader(p.read_text().splitlines())]
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise MlaccelError(f"Topology file '{p}' is not a text CSV file ({e})") from None
     if not rows:
         raise MlaccelError(f"Topology file '{p}' is empty")
     header = [h.strip().upper() for h in rows[0]]
@@ -111,6 +116,8 @@ def read_topology(path: str | os.PathLike, gemm: bool | None = None) -> list[Sca
         try:
             if gemm:
                 name, m, n, k = cells[0], *map(int, cells[1:4])
+                if min(m, n, k) < 1:
+                    raise MlaccelError(f"{p}:{line_no}: GEMM '{name}' has M={m}, N={n}, K={k}; each must be >= 1")
                 layers.append(ScaleSimLayer(name, m, k, 1, k, 1, n, 1, 1))
                 continue
             name = cells[0]
@@ -123,6 +130,8 @@ def read_topology(path: str | os.PathLike, gemm: bool | None = None) -> list[Sca
             layers += [ScaleSimLayer(f"{name}Channel_{i}", h, w, fh, fw, 1, f, s, s) for i in range(c)]
         else:
             layers.append(ScaleSimLayer(name, h, w, fh, fw, c, f, s, s))
+    if not layers:
+        raise MlaccelError(f"Topology file '{p}' has no layers (only a header line?)")
     return layers
 
 

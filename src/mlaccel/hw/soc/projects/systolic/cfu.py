@@ -32,6 +32,17 @@ def _bytes(v: int) -> np.ndarray:
 class SystolicCfu:
     """A readable model: NumPy buffers and a matrix product (the twin below is the fast one)."""
 
+    # Energy, as actions the technology table prices (mlaccel.hw.soc.energy). The A and B buffers
+    # hold 4 x K_MAX bytes each (32 KiB); WRITE_A/B store one word. Each EXECUTE cycle reads a
+    # word of A and of B and every PE multiplies and accumulates; the C registers are read for free.
+    ENERGY = {
+        CONFIG: {"op": {}},
+        WRITE_A: {"op": {"sram:32": 1}},
+        WRITE_B: {"op": {"sram:32": 1}},
+        EXECUTE: {"cycle": {"sram:32": 2, "mult_int8": ROWS * COLS, "add_int32": ROWS * COLS}},
+        READ_C: {"op": {}},
+    }
+
     def __init__(self):
         self.state = np.zeros(_B + K_MAX * COLS, np.int64)  # shared layout with jit_op
         self.k, self.offset = 0, 0

@@ -6,8 +6,9 @@ the core stalls for the latency the RTL takes. Results and cycles must equal the
 
 from mlaccel.hdl.cosim import verilated_cfu
 from mlaccel.hdl.simd4 import Simd4Cfu
+from mlaccel.hw.soc.config import EXAMPLES_DIR
 
-SOURCES = ["../simd4/src/simd4_kernels.c"]
+SOURCES = [str(EXAMPLES_DIR / "simd4" / "src" / "simd4_kernels.c")]
 
 
 def make_cfu():

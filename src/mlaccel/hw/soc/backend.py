@@ -4,35 +4,47 @@
 packs the kernel's parameter block with what TFLM computes in Prepare (multipliers, offsets,
 activation ranges; taken from the golden kernels' own ``prepare``). ``run`` writes the inputs,
 calls the kernel through the firmware's trampoline, reads the output back, and reports the cycles,
-instructions, cache misses and CFU calls the core counted, per inference.
+instructions, cache misses, CFU calls, memory traffic and energy the core counted, per inference.
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from pathlib import Path
+
 import numpy as np
 
 from ...backend import OpResult
+from ...energy import load_table
 from ...errors import UnsupportedOpError
 from ...graph import Op, Tensor
 from ...kernels import KERNELS
 from ...reference import op_traffic
 from ...stats import Stats
 from ...workload import work_of
-from .machine import Machine
-from .soc_config import SocConfig
-from .toolchain import FIRMWARE_DIR, build_firmware
+from . import core
+from .config import SocConfig
+from .energy import cfu_energy, core_energy
+from .machine import CacheState, Machine
+from .project import project_parts
+from .toolchain import FIRMWARE_DIR, build_firmware, kernel_sources
 
-__all__ = ["SocBackend", "KERNEL_SOURCES"]
-
-KERNEL_SOURCES = ["crt0.S", "conv.c", "fully_connected.c", "pooling.c", "elementwise.c", "activations.c",
-                  "copy.c"]
+__all__ = ["SocBackend", "firmware_for"]
 
 
 def _words(*values) -> bytes:
     return struct.pack(f"<{len(values)}I", *[int(v) & 0xFFFFFFFF for v in values])
+
+
+def firmware_for(config: SocConfig):
+    """Build (or find cached) the firmware of a config; returns ``(elf_path, make_cfu)``.
+
+    Imports the project's ``cfu.py``; a compile error raises BuildError with the compiler's
+    ``file:line`` lines.
+    """
+    make_cfu, sources, includes = project_parts(config)
+    elf = build_firmware(kernel_sources() + sources, [FIRMWARE_DIR, *includes], name=config.name)
+    return elf, make_cfu
 
 
 @dataclass
@@ -50,16 +62,37 @@ class _Prepared:
 
 
 class SocBackend:
-    """Runs ops on a :class:`~.machine.Machine` configured by a :class:`SocConfig`."""
+    """Runs ops on a :class:`~.machine.Machine` configured by a :class:`SocConfig`.
+
+    Every inference starts with empty caches and a reset CFU (unless ``config.warm_caches``), so
+    a batch of N gives each sample the Stats it would get alone, and every run the same Stats.
+    """
+
+    columns = ("cycles", "stall", "instructions", "cpi", "cfu_ops", "dram", "energy")
 
     def __init__(self, config: SocConfig):
         self.config = config
         self.name = f"soc:{config.name}"
-        sources = [FIRMWARE_DIR / s for s in KERNEL_SOURCES] + [Path(s) for s in config.c_sources]
-        elf = build_firmware(sources, [FIRMWARE_DIR, *config.include_dirs], name=config.name)
-        self.machine = Machine(config.ram_bytes, config.timing, config.make_cfu())
+        elf, make_cfu = firmware_for(config)
+        self.machine = Machine(config.ram_bytes, config.timing, make_cfu() if make_cfu else None,
+                               cfu_timeout_s=config.cfu_timeout_s)
         self.machine.load_elf(elf)
+        self.tech = load_table(config.tech)
+        self.cfu_energy = cfu_energy(self.machine.cfu, self.tech)
+        notes = []
+        if self.machine.cfu is not None and self.cfu_energy is None:
+            notes.append(f"the CFU ({type(self.machine.cfu).__name__}) declares no ENERGY; its energy is not counted")
+        note = self.tech.sram_note(config.timing.dcache_bytes)
+        if note:
+            notes.append(note)
+        self.notes = tuple(notes)
         self._addr: dict[int, int] = {}
+        self._caches: list[CacheState | None] = []
+
+    def begin(self, batch: int) -> None:
+        """Start a run of ``batch`` inferences: cold caches for each (unless warm) and a reset CFU."""
+        self.machine.reset_cfu()
+        self._caches = [None] * batch
 
     # -- memory --------------------------------------------------------------------------------
 
@@ -93,34 +126,52 @@ class SocBackend:
         params = kernel.prepare(op)
         calls = packer(op, params)
         ins = [(self._place(t), t) for t in op.inputs if t is not None and not t.is_constant]
-        reads, writes, param_bytes = op_traffic(op)
-        stats = Stats(op=op.label, macs=work_of(op).macs, param_bytes=param_bytes, reads=reads, writes=writes,
-                      output_shape=op.outputs[0].shape)
+        _, _, param_bytes = op_traffic(op)
+        stats = Stats(op=op.label, macs=work_of(op).macs, param_bytes=param_bytes, output_shape=op.outputs[0].shape)
         return _Prepared(calls, ins, (self._place(op.outputs[0]), op.outputs[0]), stats)
 
     def run(self, op: Op, prepared: _Prepared, inputs: list) -> OpResult:
-        m = self.machine
+        m, warm = self.machine, self.config.warm_caches
         act = [x for t, x in zip(op.inputs, inputs) if t is not None and not t.is_constant]
         n = max(x.shape[0] for x in act) if act else 1
+        if len(self._caches) != n:  # run outside Model.run: start cold
+            self.begin(n)
         out_addr, out_t = prepared.output
         outs = np.empty((n,) + out_t.shape, out_t.dtype)
         before = m.counters.copy()
         for i in range(n):
+            if not warm:
+                if self._caches[i] is None:
+                    m.reset_caches()
+                else:
+                    m.set_cache_state(self._caches[i])
             for (addr, t), x in zip(prepared.inputs, act):
                 m.write(addr, np.ascontiguousarray(x[min(i, x.shape[0] - 1)], t.dtype))
             for call in prepared.calls:
                 m.call(call.function, call.params, max_instructions=self.config.max_instructions)
             outs[i] = np.frombuffer(m.read(out_addr, out_t.nbytes), out_t.dtype).reshape(out_t.shape)
-        d = (m.counters - before) / n
-        s = prepared.stats
-        stats = Stats(op=s.op, cycles=int(round(d[0])), macs=s.macs, param_bytes=s.param_bytes, reads=s.reads,
-                      writes=s.writes, output_shape=s.output_shape,
-                      extra=dict(instructions=int(round(d[1])), icache_misses=int(round(d[2])),
-                                 dcache_misses=int(round(d[3])), branch_mispredicts=int(round(d[4])),
-                                 load_use_stalls=int(round(d[5])), cfu_ops=int(round(d[6])),
-                                 cfu_cycles=int(round(d[7])), cpi=d[0] / d[1] if d[1] else 0.0,
-                                 time_us=d[0] / self.config.clock_mhz))
-        return OpResult([outs], stats)
+            if not warm:
+                self._caches[i] = m.cache_state()
+        return OpResult([outs], self._stats(prepared.stats, (m.counters - before) / n))
+
+    def _stats(self, s: Stats, d: np.ndarray) -> Stats:
+        """Per-inference Stats from the counters' mean change over the batch."""
+        counts = dict(zip(core.COUNTERS, d.tolist()))
+        t = self.config.timing
+        cycles = int(round(counts["cycles"]))
+        instr = counts["instret"]
+        misses = counts["icache_misses"] + counts["dcache_misses"]
+        n = lambda name: int(round(counts[name]))  # noqa: E731
+        reads = {"cache.code": n("instret") * 4, "cache.data": n("loads") * 4,
+                 "dram.code": n("icache_misses") * t.line_bytes, "dram.data": n("dcache_misses") * t.line_bytes}
+        writes = {"dram.data": n("stores") * 4}
+        extra = {name: n(name) for name in ("icache_misses", "dcache_misses", "branch_mispredicts",
+                                            "load_use_stalls", "cfu_ops", "cfu_cycles", "loads", "stores", "traps")}
+        extra.update(instructions=int(round(instr)), cpi=counts["cycles"] / instr if instr else 0.0)
+        return Stats(op=s.op, cycles=cycles, seconds=cycles / (self.config.clock_mhz * 1e6),
+                     stall_cycles=int(round(misses * t.miss_penalty)), macs=s.macs, param_bytes=s.param_bytes,
+                     reads=reads, writes=writes, energy_pj=core_energy(counts, t, self.tech, self.cfu_energy),
+                     output_shape=s.output_shape, extra=extra)
 
     def _conv_block(self, op: Op, p, filt: np.ndarray, depthwise: bool) -> list[_Call]:
         w, r = p.window, p.requant

@@ -1,0 +1,53 @@
+"""The shape every hardware family has, so that targets, the CLI and reports treat them alike.
+
+A family is a package ``mlaccel/hw/<family>/`` with two rooms, ``config.py`` (a frozen, validated
+Config dataclass, ``PRESETS``, ``preset(name)``, ``load_config(path)``) and ``backend.py`` (the
+Backend), and a :class:`Family` record in its ``__init__.py`` that :mod:`mlaccel.targets` finds by
+the family's prefix. See docs/architecture.md, "Adding a hardware family".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable, Mapping
+
+__all__ = ["Family"]
+
+
+def _nothing(config: Any) -> Hashable:
+    return ()
+
+
+@dataclass(frozen=True)
+class Family:
+    """How :mod:`mlaccel.targets` turns ``PREFIX:SPEC`` into a configured backend.
+
+    Attributes
+    ----------
+    prefix : str
+        The target prefix, e.g. ``"systolic"``; also the table name in config files.
+    config_type : type or None
+        The family's Config dataclass (None for the config-less reference target).
+    presets : mapping of str to Config
+    load_config : callable or None
+        ``load_config(path) -> Config`` for TOML/YAML files.
+    resolve : callable
+        ``resolve(spec) -> Config`` for the text after ``prefix:`` (a preset name, a config file,
+        or anything else the family accepts, such as a SoC project folder).
+    backend : callable
+        ``backend(config) -> Backend``; may be slow (it builds what the config describes).
+    summary : str
+        One line for ``--help``.
+    fingerprint : callable
+        ``fingerprint(config) -> hashable``: what, besides the config, decides whether a prepared
+        backend can be reused (for example the modification times of a project's files).
+    """
+
+    prefix: str
+    config_type: type | None
+    presets: Mapping[str, Any]
+    load_config: Callable[[str], Any] | None
+    resolve: Callable[[str], Any]
+    backend: Callable[[Any], Any]
+    summary: str
+    fingerprint: Callable[[Any], Hashable] = _nothing
