@@ -6,6 +6,7 @@ shows progress and prints. Messages are escaped, so text in brackets is never ta
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -24,7 +25,7 @@ from . import __version__, session
 from .errors import MlaccelError
 from .report.tables import fmt_count, fmt_shape, model_table, profile_table, speedup_table, summary_line
 from .samples import labels_for, read_input_file, resolve_model, samples_in
-from .targets import family, target_help
+from .targets import family, resolve, target_help
 
 TARGETS_HELP = escape(target_help())  # help text is rich markup: keep "[systolic]" literal
 
@@ -80,7 +81,7 @@ ForceOpt = Annotated[bool, _opt("--force", help="Overwrite an existing output fi
 
 
 def _fail(e: BaseException, code: int = 1) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -94,7 +95,7 @@ def _guarded(fn):
             _fail(e)
         except KeyboardInterrupt as e:
             where = f": {e}" if str(e) else ""
-            err_console.print(f"[yellow]interrupted[/]{escape(where)}", highlight=False)
+            err_console.print(f"[yellow]interrupted[/]{escape(where)}", highlight=False, soft_wrap=True)
             raise typer.Exit(130)
     return wrapper
 
@@ -121,7 +122,7 @@ class _Progress:
 
     def __call__(self, done: int, total: int, step: str) -> None:
         if self.bar is None:
-            if time.monotonic() - self.t0 < self.delay or done >= total:
+            if time.monotonic() - self.t0 < self.delay or done >= total or not err_console.is_terminal:
                 return
             self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                 TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
@@ -139,7 +140,10 @@ class _Progress:
 
 
 def _spinner(what: str):
-    """A spinner with elapsed time, for one long step without a count (a Yosys run)."""
+    """A spinner with elapsed time, for one long step without a count (a Yosys run); nothing when
+    stderr is not a terminal."""
+    if not err_console.is_terminal:
+        return contextlib.nullcontext()
     return Progress(SpinnerColumn(), TextColumn(escape(what)), TimeElapsedColumn(), console=err_console,
                     transient=True)
 
@@ -237,12 +241,13 @@ def run(
     """Run a model and print its outputs and per-op profile."""
     if plot is not None:
         _check_plot(plot, force)
+        resolved = resolve(target)
+        if not family(resolved.family).timed:
+            raise MlaccelError(f"--plot needs a timed target; '{resolved.name}' models no cycles")
     m = session.load(resolve_model(model))
     xs, notes = _inputs(m, input or [], uint8_shift)
     with _Progress(f"{Path(m.graph.name).name} on {target}") as progress:
         res = m.run(*xs, target=target, progress=progress)
-    if plot is not None and res.total.cycles == 0:
-        raise MlaccelError(f"--plot needs a timed target; '{res.target}' models no cycles")
     agreement = None
     if check:
         from .check import against_tflm

@@ -41,6 +41,8 @@ class Family:
     fingerprint : callable
         ``fingerprint(config) -> hashable``: what, besides the config, decides whether a prepared
         backend can be reused (for example the modification times of a project's files).
+    timed : bool
+        Whether its Stats have cycles and time (False for ``reference``).
     """
 
     prefix: str
@@ -51,3 +53,4 @@ class Family:
     backend: Callable[[Any], Any]
     summary: str
     fingerprint: Callable[[Any], Hashable] = _nothing
+    timed: bool = True

@@ -65,4 +65,5 @@ def _no_spec(spec: str):
 
 FAMILY = Family(prefix="reference", config_type=None, presets={}, load_config=None, resolve=_no_spec,
                 backend=lambda config: ReferenceBackend(),
-                summary="reference: the golden kernels, bit-exact with TFLite-Micro; MACs and bytes, no timing")
+                summary="reference: the golden kernels, bit-exact with TFLite-Micro; MACs and bytes, no timing",
+                timed=False)

@@ -198,6 +198,10 @@ def read_input_file(path: str | os.PathLike, tensor: Tensor, uint8_shift: bool =
         if uint8_shift:
             raise InputError(f"--uint8-shift applies to raw byte files; '{p}' is a .npy array, loaded as it is "
                              f"(store the shifted int8 values in it instead)")
+        with open(p, "rb") as f:
+            if f.read(6) != b"\x93NUMPY":
+                raise InputError(f"Input file '{p}' is not a .npy file (it lacks NumPy's header); raw bytes "
+                                 f"need another extension, such as .bin")
         try:
             arr = np.load(p, allow_pickle=False)
         except ValueError as e:

@@ -158,9 +158,10 @@ class Model:
             One array per graph input, of the input's dtype. An array shaped exactly like the
             input is one sample; ``(N, *shape)`` or, when the model's batch dimension is 1,
             ``(N, *shape[1:])`` is a batch of N.
-        target : str, Target or Backend
+        target : str, Config, Target or Backend
             ``"reference"`` (default), ``"systolic:PRESET"``, ``"soc:PRESET"``, a config file...
-            (see :mod:`mlaccel.targets`), or a Backend object.
+            (see :mod:`mlaccel.targets`), a family's Config object such as
+            ``SystolicConfig(rows=8, cols=8)``, or a Backend object.
         progress : callable, optional
             ``progress(done, total, what)``, called as ops are prepared and run.
 

@@ -62,7 +62,8 @@ def families() -> dict[str, Family]:
 
 
 def resolve(target: "str | Target") -> Target:
-    """The family and config a target string names (a Target passes through).
+    """The family and config a target names: a string, a family's Config object (such as a
+    ``SystolicConfig``), or a Target (passed through).
 
     Raises
     ------
@@ -73,6 +74,10 @@ def resolve(target: "str | Target") -> Target:
     """
     if isinstance(target, Target):
         return target
+    for prefix in FAMILIES:
+        cls = family(prefix).config_type
+        if cls is not None and isinstance(target, cls):
+            return Target(prefix, target)
     if isinstance(target, Path):
         target = str(target)
     if not isinstance(target, str):

@@ -299,3 +299,34 @@ def test_concatenation_and_reshape(seed, axis, sizes, s, zp):
     data = [rand_int8(rng, t.shape) for t in ins]
     (out,) = run_both(g.build(ins, [z]), data)
     assert np.array_equal(out.reshape(out_shape), np.concatenate(data, axis=axis))
+
+
+FLOATS = st.floats(width=32, allow_nan=True, allow_infinity=True)
+
+
+@SETTINGS
+@given(st.lists(FLOATS, min_size=1, max_size=32), SCALES, ZPS)
+def test_quantize_equals_tflm_for_every_float(values, s, zp):
+    """Infinities, NaN and values far outside int32 included: TFLM's cast to int32 gives INT32_MIN
+    for them on x86-64, and adding the zero point wraps (kernels/boundary.py)."""
+    specials = [np.inf, -np.inf, np.nan, -1e11, 1e11, 3e38, -3e38, 2.0**31, -(2.0**31), 0.0, -0.0]
+    x = np.array(values + specials, np.float32)
+    g = GraphBuilder()
+    f = g.tensor("f", (1, x.size), np.float32)
+    q = g.tensor("q", (1, x.size), np.int8, quant(s, zp))
+    g.op("QUANTIZE", [f], [q])
+    run_both(g.build([f], [q]), [x.reshape(1, -1)])
+
+
+def test_magic_wand_with_extreme_inputs():
+    from ..conftest import model_path
+
+    path = model_path("magic_wand")
+    m = Model(parse_tflite(path.read_bytes()))
+    rng = np.random.default_rng(7)
+    for fill in (-1e11, -np.inf, np.inf, np.nan, 1e30):
+        x = rng.normal(0, 100, m.inputs[0].shape).astype(np.float32)
+        x.reshape(-1)[::3] = fill
+        ours = m.run(x).outputs[0]
+        theirs = np.asarray(tflm_run(path, x)[0]).reshape(ours.shape)
+        assert np.array_equal(ours.view(np.uint32), theirs.view(np.uint32)), fill

@@ -75,7 +75,7 @@ def _simd4(o: DesignOptions):
 def _tpu(o: DesignOptions):
     from .tpu import TPU
 
-    rows, cols = o.rows or 4, o.cols or 4
+    rows, cols = 4 if o.rows is None else o.rows, 4 if o.cols is None else o.cols
     check_tpu_size(rows, cols)
     return TPU(not o.unsigned, rows, cols), dict(clk="clk", rst="rst_n", active_low=True, async_reset=True)
 
@@ -112,7 +112,7 @@ def build_design(name: str, options: DesignOptions = DesignOptions()):
     if name not in DESIGNS:
         raise MlaccelError(f"Unknown design '{name}'; designs: {', '.join(DESIGNS)}")
     design = DESIGNS[name]
-    given = [f for f in _FLAGS if getattr(options, f) not in (None, False)]
+    given = [f for f in _FLAGS if getattr(options, f) is not None and getattr(options, f) is not False]
     refused = [f for f in given if f not in design.options]
     if refused:
         takes = ", ".join(_FLAGS[f] for f in design.options) or "no options"

@@ -49,6 +49,13 @@ def _attrs(op: Op) -> str:
     return " ".join(parts)
 
 
+def _quant(t) -> str:
+    q = t.quant
+    if q is None:
+        return t.dtype.name
+    return q.describe() if q.per_axis else f"s={q.s:.3g} zp={q.zp}"
+
+
 def model_table(graph: Graph, title: str = "") -> Table:
     """Per-op table: type, shapes, output quantization, MACs and parameters, with totals."""
     t = _table(title or escape(graph.name))
@@ -56,8 +63,8 @@ def model_table(graph: Graph, title: str = "") -> Table:
     t.add_column("op", footer="total", no_wrap=True)
     t.add_column("input", style="dim", no_wrap=True)
     t.add_column("output", no_wrap=True)
-    t.add_column("attrs", style="dim")
-    t.add_column("out quant", style="dim")
+    t.add_column("attrs", style="dim", overflow="fold")
+    t.add_column("out quant", style="dim", overflow="fold")
     macs = [work_of(op).macs for op in graph.ops]
     params = [sum(x.nbytes for x in op.inputs if x is not None and x.is_constant) for op in graph.ops]
     t.add_column("MACs", justify="right", footer=fmt_count(sum(macs)))
@@ -66,7 +73,7 @@ def model_table(graph: Graph, title: str = "") -> Table:
         x = op.input(0)
         out = op.outputs[0]
         t.add_row(str(op.index), op.type, fmt_shape(x.shape) if x is not None else "-",
-                  fmt_shape(out.shape), _attrs(op), out.quant.describe() if out.quant else out.dtype.name,
+                  fmt_shape(out.shape), _attrs(op), _quant(out),
                   fmt_count(m) if m else "", fmt_count(p) if p else "")
     return t
 

@@ -452,10 +452,13 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
             tval = ins
         if cause >= 0:
             trap_base = state[S_MTVEC] & ~np.int64(3)
-            if state[S_MTVEC] == 0 or pc == trap_base:
-                # no handler (or the handler's first instruction faults): stop, as a bare core would hang
+            if state[S_MTVEC] == 0:  # no handler: stop (a bare core would jump to address 0 and hang)
                 state[S_FAULT] = tval
                 status = _CAUSE_STATUS[cause]
+                break
+            if pc == trap_base:  # the handler's first instruction faults: it would trap forever
+                state[S_FAULT] = tval
+                status = 11
                 break
             ms = state[S_MSTATUS]
             state[S_MSTATUS] = (ms & ~np.int64(0x88)) | (((ms >> 3) & 1) << 7)  # MPIE = MIE, MIE = 0

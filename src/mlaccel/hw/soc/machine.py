@@ -158,8 +158,9 @@ class Machine:
 
     def csr(self, name: str) -> int:
         """A machine-mode CSR by name: ``mstatus``, ``mtvec``, ``mepc``, ``mcause``, ``mtval``,
-        ``mscratch`` or ``mie``."""
-        return int(self.state[getattr(core, f"S_{name.upper()}")])
+        ``mscratch`` or ``mie``, as ``csrr`` reads it."""
+        value = int(self.state[getattr(core, f"S_{name.upper()}")])
+        return (value & 0x88) | 0x1800 if name == "mstatus" else value  # MPP reads as M-mode
 
     # -- memory --------------------------------------------------------------------------------
 
@@ -302,7 +303,8 @@ class Machine:
             return SimulationError(f"Jump to misaligned address 0x{addr:08x} by pc {self.where(pc)} "
                                    f"({disassemble_word(self._word_at(pc))})")
         if status == 11:
-            return SimulationError(f"Double fault: the trap handler at mtvec {self.where(pc)} faults itself")
+            return SimulationError(f"Double fault: the trap handler at mtvec, pc {self.where(pc)}, faults on its "
+                                   f"first instruction ({disassemble_word(self._word_at(pc))})")
         return SimulationError(f"{what.capitalize()} at pc {self.where(pc)}: {disassemble_word(self._word_at(pc))}"
                                + ("" if status not in (1, 4, 10) else " (no trap handler: mtvec is 0)"))
 

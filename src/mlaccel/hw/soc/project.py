@@ -106,7 +106,8 @@ def config_for(spec: str) -> SocConfig:
         return load_config(spec)
     p = Path(spec)
     if spec in PRESETS:
-        if (p / "cfu.py").is_file() and spec not in example_projects():
+        own = PRESETS[spec].project
+        if (p / "cfu.py").is_file() and (own is None or p.resolve() != Path(own).resolve()):
             raise SocConfigError(f"'{spec}' is both a built-in soc preset and a project folder here; write "
                                  f"'soc:./{spec}' for the folder")
         return PRESETS[spec]

@@ -85,6 +85,8 @@ def read_scalesim_config(path: str | os.PathLike) -> SystolicConfig:
                               filter_sram_kb=float(get("FilterSramSzkB")),
                               ofmap_sram_kb=float(get("OfmapSramSzkB")), dram_bw=bw, double_buffering=True,
                               name=name)
+    except SystolicConfigError as e:
+        raise SystolicConfigError(f"SCALE-Sim config '{p}': {e}" if str(p) not in str(e) else str(e)) from None
     except (configparser.Error, KeyError, ValueError) as e:
         raise SystolicConfigError(f"SCALE-Sim config '{p}' cannot be read: {e}") from None
 

@@ -1,0 +1,5 @@
+"""``python -m mlaccel``: the command line."""
+
+from .cli import main
+
+main()
