@@ -2,14 +2,15 @@
 
 >>> import mlaccel
 >>> model = mlaccel.load("kws_ref_model.tflite")         # doctest: +SKIP
->>> result = model.run(x, target="reference")             # doctest: +SKIP
->>> result.outputs[0], result.total.macs                  # doctest: +SKIP
+>>> result = model.run(x, target="systolic:edge-16x16-os")  # doctest: +SKIP
+>>> result.outputs[0], result.total.cycles, result.total.energy_total_pj  # doctest: +SKIP
 """
 
-from .errors import (InputError, KernelError, MlaccelError, ModelFileError, ModelFormatError,
-                     TargetError, UnsupportedOpError)
+from .errors import (ConfigError, InputError, Interrupted, KernelError, MlaccelError, ModelFileError,
+                     ModelFormatError, TargetError, UnsupportedOpError)
 from .session import Model, Result, load
 from .stats import Stats
+from .targets import Target
 
 __version__ = "0.1.0"
 
@@ -18,6 +19,7 @@ __all__ = [
     "Model",
     "Result",
     "Stats",
+    "Target",
     "MlaccelError",
     "ModelFileError",
     "ModelFormatError",
@@ -25,4 +27,6 @@ __all__ = [
     "InputError",
     "KernelError",
     "TargetError",
+    "ConfigError",
+    "Interrupted",
 ]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -13,9 +12,11 @@ from .stats import Stats
 __all__ = ["Backend", "OpResult"]
 
 
-@dataclass(frozen=True)
-class OpResult:
-    """What a backend returns for one op: output arrays (with the sample axis) and their cost."""
+class OpResult(NamedTuple):
+    """What a backend returns for one op: output arrays (with the sample axis) and their cost.
+
+    A named tuple: one is made per op and run, and a frozen dataclass costs a microsecond more.
+    """
 
     outputs: list[np.ndarray]
     stats: Stats

@@ -37,6 +37,7 @@ class ReferenceBackend:
 
     name = "reference"
     config = None
+    parallel = True  # runs are independent per sample and the Stats do not depend on the data
     columns = ("output", "macs", "share", "params", "mem")
     notes: tuple[str, ...] = ()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable
 
 import numpy as np
@@ -14,6 +14,7 @@ from .backend import Backend
 from .errors import InputError, Interrupted, KernelError, MlaccelError, ModelFileError
 from .graph import Graph, Op, Tensor
 from .model.reader import parse_tflite, read_tflite
+from .runtime import Runtime, available_cpus
 from .stats import Stats, total
 from .targets import Target, family, make_backend, resolve
 
@@ -52,8 +53,8 @@ class Result:
     ops : list of Stats
         Per-op costs of one inference, in execution order.
     total : Stats
-        The sum of ``ops``: ``total.cycles``, ``total.seconds`` (modeled time of one inference),
-        ``total.energy_total_pj``.
+        The sum of ``ops`` (computed when first read): ``total.cycles``, ``total.seconds``
+        (modeled time of one inference), ``total.energy_total_pj``.
     batch : int
         Number of samples run.
     target : str
@@ -70,7 +71,6 @@ class Result:
 
     outputs: list[np.ndarray]
     ops: list[Stats]
-    total: Stats
     batch: int = 1
     target: str = "reference"
     config: Any = None
@@ -79,20 +79,33 @@ class Result:
     notes: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
+    @cached_property
+    def total(self) -> Stats:
+        """The sum of ``ops``."""
+        return total(self.ops)
 
-@contextmanager
-def _naming_op(op: Op, backend: Backend, stage: str):
-    """Turn an unexpected failure inside a backend into a KernelError that names the op."""
-    try:
-        yield
-    except MlaccelError:
-        raise
-    except KeyboardInterrupt as e:
+
+def _op_failure(e: BaseException, op: Op, backend: Backend, stage: str) -> BaseException:
+    """The error to raise for a failure inside a backend: mlaccel errors pass through, Ctrl-C says
+    where it stopped, anything else becomes a KernelError that names the op (not a deep trace)."""
+    if isinstance(e, MlaccelError):
+        return e
+    if isinstance(e, KeyboardInterrupt):
         where = f" {e}" if str(e) else ""
-        raise Interrupted(f"Interrupted in op {op.label} on '{backend.name}'{where}") from None
-    except Exception as e:  # noqa: BLE001 - name the op instead of a deep NumPy trace
-        raise KernelError(f"Op {op.label} failed to {stage} on target '{backend.name}': "
-                          f"{type(e).__name__}: {e}") from e
+        return Interrupted(f"Interrupted in op {op.label} on '{backend.name}'{where}")
+    return KernelError(f"Op {op.label} failed to {stage} on target '{backend.name}': {type(e).__name__}: {e}")
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One op of a run, with what the session needs to feed it, precomputed once per target."""
+
+    op: Op
+    prepared: Any
+    inputs: tuple  # the op's inputs with constants filled in (with a sample axis); None elsewhere
+    activations: tuple[tuple[int, int], ...]  # (position in inputs, tensor index) of each activation
+    outputs: tuple[int, ...]
+    free: tuple[int, ...]  # activations no later op reads
 
 
 class Model:
@@ -105,7 +118,9 @@ class Model:
     def __init__(self, graph: Graph, source: str | bytes | None = None):
         self.graph = graph
         self.source = source  # the file path or bytes it was loaded from (for the TFLM oracle)
-        self._prepared: dict[Any, tuple[Backend, list]] = {}
+        self._prepared: dict[Any, tuple[Backend, list, list[_Step]]] = {}
+        self._runtime: Runtime | None = None
+        self._default_threads = 1
 
     def __repr__(self) -> str:
         return f"Model({self.graph.name!r}, ops={len(self.graph.ops)})"
@@ -132,24 +147,49 @@ class Model:
         -------
         backend, prepared : Backend, list
         """
-        if _is_backend(target):
-            key: Any = ("backend", id(target))
-        else:
-            t = resolve(target)
-            key = (t, family(t.family).fingerprint(t.config))
+        backend, prepared, _ = self._entry(target, progress)
+        return backend, prepared
+
+    def _entry(self, target, progress: Progress | None) -> tuple[Backend, list, list["_Step"]]:
+        key = self._key_of(target)
         if key not in self._prepared:
             backend = target if _is_backend(target) else make_backend(key[0])
             prepared = []
             for i, op in enumerate(self.graph.ops):
                 if progress is not None:
                     progress(i, len(self.graph.ops), f"preparing {op.label}")
-                with _naming_op(op, backend, "prepare"):
+                try:
                     prepared.append(backend.prepare(op))
-            self._prepared[key] = (backend, prepared)
+                except BaseException as e:  # noqa: BLE001 - re-raised, naming the op
+                    raise _op_failure(e, op, backend, "prepare") from (None if isinstance(e, MlaccelError) else e)
+            self._prepared[key] = (backend, prepared, self._plan(prepared))
         return self._prepared[key]
 
-    def run(self, *inputs, target: "str | Target | Backend" = "reference", progress: Progress | None = None
-            ) -> Result:
+    @staticmethod
+    def _key_of(target) -> Any:
+        if _is_backend(target):
+            return ("backend", id(target))
+        t = resolve(target)
+        return (t, family(t.family).fingerprint(t.config))
+
+    def _plan(self, prepared: list) -> list[_Step]:
+        last: dict[int, int] = {}
+        for op in self.graph.ops:
+            for t in op.inputs:
+                if t is not None:
+                    last[t.index] = op.index
+        keep = {t.index for t in self.graph.outputs}
+        steps = []
+        for op, prep in zip(self.graph.ops, prepared):
+            consts = tuple(t.data[None] if t is not None and t.is_constant else None for t in op.inputs)
+            acts = tuple((i, t.index) for i, t in enumerate(op.inputs) if t is not None and not t.is_constant)
+            free = tuple(dict.fromkeys(t.index for t in op.inputs if t is not None and not t.is_constant
+                                       and last.get(t.index) == op.index and t.index not in keep))
+            steps.append(_Step(op, prep, consts, acts, tuple(t.index for t in op.outputs), free))
+        return steps
+
+    def run(self, *inputs, target: "str | Target | Backend" = "reference", progress: Progress | None = None,
+            threads: int | None = None) -> Result:
         """Run the model on one sample or a batch.
 
         Parameters
@@ -164,6 +204,11 @@ class Model:
             ``SystolicConfig(rows=8, cols=8)``, or a Backend object.
         progress : callable, optional
             ``progress(done, total, what)``, called as ops are prepared and run.
+        threads : int, optional
+            Threads for a large batch on targets whose runs are independent per sample (the
+            reference and systolic families): the batch is split into chunks run in parallel, with
+            BLAS held to one thread. Default: the cores this process may use (``$MLACCEL_THREADS``
+            overrides); 1 runs in the calling thread.
 
         Returns
         -------
@@ -179,40 +224,60 @@ class Model:
             Ctrl-C; the message names the op (and, on the SoC, the sample and pc).
         """
         t0 = time.perf_counter()
-        backend, prepared = self.prepare(target, progress)
+        backend, _, steps = self._entry(target, progress)
         arrays, batch, form = self._check_inputs(inputs)
         backend.begin(batch)
-        values: dict[int, np.ndarray] = {t.index: a for t, a in zip(self.graph.inputs, arrays)}
-        last_use = self._last_use()
-        keep = {t.index for t in self.graph.outputs}
-        stats = []
-        n_ops = len(self.graph.ops)
-        for op, prep in zip(self.graph.ops, prepared):
-            if progress is not None:
-                progress(op.index, n_ops, f"running {op.label}")
-            ins = [None if t is None else (values[t.index] if not t.is_constant else t.data[None])
-                   for t in op.inputs]
-            with _naming_op(op, backend, "run"):
-                res = backend.run(op, prep, ins)
-            for t, out in zip(op.outputs, res.outputs):
-                values[t.index] = out
-            stats.append(res.stats)
-            for t in op.inputs:
-                if t is not None and last_use.get(t.index) == op.index and t.index not in keep:
-                    values.pop(t.index, None)
+        runtime = self._runtime_for(threads)
+        spans = runtime.chunks(batch) if getattr(backend, "parallel", False) else [(0, batch)]
+        if len(spans) == 1:
+            parts = [self._execute(steps, backend, arrays, progress)]
+        else:  # our threads take the cores, so BLAS must not spin on them as well
+            with runtime.single_blas():
+                parts = runtime.map(lambda span: self._execute(steps, backend, [a[span[0]:span[1]] for a in arrays],
+                                                               progress if span[0] == 0 else None), spans)
         if progress is not None:
-            progress(n_ops, n_ops, "done")
-        outputs = [self._shape_output(values[t.index], t, form) for t in self.graph.outputs]
-        return Result(outputs, stats, total(stats), batch, backend.name, getattr(backend, "config", None),
+            progress(len(steps), len(steps), "done")
+        outs, stats = parts[0]
+        if len(parts) > 1:
+            outs = [np.concatenate([p[0][i] for p in parts]) for i in range(len(outs))]
+        outputs = [self._shape_output(y, t, form) for y, t in zip(outs, self.graph.outputs)]
+        return Result(outputs, stats, batch, backend.name, getattr(backend, "config", None),
                       time.perf_counter() - t0, tuple(backend.columns), tuple(backend.notes))
 
-    def _last_use(self) -> dict[int, int]:
-        last: dict[int, int] = {}
-        for op in self.graph.ops:
-            for t in op.inputs:
-                if t is not None:
-                    last[t.index] = op.index
-        return last
+    def _execute(self, steps: list[_Step], backend: Backend, arrays: list[np.ndarray],
+                 progress: Progress | None) -> tuple[list[np.ndarray], list[Stats]]:
+        """Run every op on arrays with a leading sample axis; returns the graph's outputs and Stats."""
+        values: dict[int, np.ndarray] = {t.index: a for t, a in zip(self.graph.inputs, arrays)}
+        stats = []
+        step = None
+        try:
+            for step in steps:
+                if progress is not None:
+                    progress(step.op.index, len(steps), f"running {step.op.label}")
+                ins = list(step.inputs)
+                for pos, index in step.activations:
+                    ins[pos] = values[index]
+                outs, op_stats = backend.run(step.op, step.prepared, ins)
+                for i, out in zip(step.outputs, outs):
+                    values[i] = out
+                stats.append(op_stats)
+                for i in step.free:
+                    del values[i]
+        except BaseException as e:  # noqa: BLE001 - re-raised, naming the op
+            if step is None:
+                raise
+            raise _op_failure(e, step.op, backend, "run") from (None if isinstance(e, MlaccelError) else e)
+        return [values[t.index] for t in self.graph.outputs], stats
+
+    def _runtime_for(self, threads: int | None) -> Runtime:
+        if self._runtime is None:
+            self._runtime = Runtime(available_cpus())
+            self._default_threads = self._runtime.threads
+        n = self._default_threads if threads is None else threads
+        if self._runtime.threads != n:
+            self._runtime.close()
+            self._runtime = Runtime(n)
+        return self._runtime
 
     def _check_inputs(self, inputs) -> tuple[list[np.ndarray], int, str]:
         specs = self.graph.inputs

@@ -43,6 +43,9 @@ class Target:
         return self.name
 
 
+_REFERENCE = Target("reference")
+
+
 def family(prefix: str) -> Family:
     """The family registered under ``prefix``.
 
@@ -74,17 +77,17 @@ def resolve(target: "str | Target") -> Target:
     """
     if isinstance(target, Target):
         return target
-    for prefix in FAMILIES:
-        cls = family(prefix).config_type
-        if cls is not None and isinstance(target, cls):
-            return Target(prefix, target)
+    if target == "reference":
+        return _REFERENCE
     if isinstance(target, Path):
         target = str(target)
     if not isinstance(target, str):
-        raise TargetError(f"A target must be a string such as 'reference' or 'systolic:edge-16x16-os', "
-                          f"got {target!r}")
-    if target == "reference":
-        return Target("reference")
+        for prefix in FAMILIES:
+            cls = family(prefix).config_type
+            if cls is not None and isinstance(target, cls):
+                return Target(prefix, target)
+        raise TargetError(f"A target must be a string such as 'reference' or 'systolic:edge-16x16-os', or a "
+                          f"family's Config, got {target!r}")
     prefix, sep, spec = target.partition(":")
     if sep and prefix in FAMILIES and prefix != "reference":
         if not spec:

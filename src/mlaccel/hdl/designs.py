@@ -13,7 +13,8 @@ from typing import Callable
 
 from ..errors import MlaccelError
 
-__all__ = ["Design", "DESIGNS", "DesignOptions", "build_design", "export_design", "MAX_TPU_SIZE"]
+__all__ = ["Design", "DESIGNS", "DesignOptions", "build_design", "check_options", "export_design", "check_tpu_size",
+           "MAX_TPU_SIZE"]
 
 # Largest TPU rows/cols accepted. Yosys' generic synth grows with the PE count: 8x8 takes about a
 # minute in the WASI build, and 1000x1000 ran for over 300 s without finishing elaboration.
@@ -109,6 +110,13 @@ def build_design(name: str, options: DesignOptions = DesignOptions()):
     MlaccelError
         Unknown design, an option the design does not take, or an impossible size.
     """
+    design = check_options(name, options)
+    core, clock = design.make(options)
+    return design, core, clock
+
+
+def check_options(name: str, options: DesignOptions) -> Design:
+    """The design of that name, if it takes every option given (before anything is built)."""
     if name not in DESIGNS:
         raise MlaccelError(f"Unknown design '{name}'; designs: {', '.join(DESIGNS)}")
     design = DESIGNS[name]
@@ -118,8 +126,7 @@ def build_design(name: str, options: DesignOptions = DesignOptions()):
         takes = ", ".join(_FLAGS[f] for f in design.options) or "no options"
         raise MlaccelError(f"Design '{name}' does not take {', '.join(_FLAGS[f] for f in refused)} "
                            f"(it takes {takes})")
-    core, clock = design.make(options)
-    return design, core, clock
+    return design
 
 
 def export_design(name: str, out: str | os.PathLike, options: DesignOptions = DesignOptions()) -> Path:
@@ -132,13 +139,14 @@ def export_design(name: str, out: str | os.PathLike, options: DesignOptions = De
     """
     from .export import to_verilog
 
-    design, core, clock = build_design(name, options)
+    design = check_options(name, options)
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise MlaccelError(f"--out '{folder}' is a file; give a folder to write {design.module}.v into")
     path = folder / f"{design.module}.v"
     if path.exists():
         raise MlaccelError(f"'{path}' already exists; choose another --out folder or remove it")
+    _, core, clock = build_design(name, options)
     text = to_verilog(core, design.module, core.ports, **clock)
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -107,6 +107,10 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
     halt = state[S_HALT]
     cycles = counters[0]
     instret = counters[1]
+    n_loads = counters[_C_LOADS]
+    n_stores = counters[_C_STORES]
+    n_muls = counters[_C_MULS]
+    n_divs = counters[_C_DIVS]
     status = 3
     while instret < limit:
         cause = -1  # the exception this instruction raises, if any
@@ -147,17 +151,15 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
         b = regs[rs2]
         if cause >= 0:
             pass
-        elif opcode == 0x33 and not (f7 == 0 or f7 == 1 or (f7 == 0x20 and (f3 == 0 or f3 == 5))):
-            cause = 2
-            tval = ins
-        elif opcode == 0x13 and ((f3 == 1 and f7 != 0) or (f3 == 5 and f7 != 0 and f7 != 0x20)):
-            cause = 2
-            tval = ins
         elif opcode == 0x33:  # OP
-            if f7 == 1:
+            if f7 != 0 and f7 != 1 and not (f7 == 0x20 and (f3 == 0 or f3 == 5)):
+                cause = 2
+                tval = ins
+                v = 0
+            elif f7 == 1:
                 if f3 < 4:
                     cycles += mul_lat - 1
-                    counters[_C_MULS] += 1
+                    n_muls += 1
                     if f3 == 0:
                         v = (a * b) & M32
                     elif f3 == 1:
@@ -168,7 +170,7 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
                         v = np.int64((np.uint64(a) * np.uint64(b)) >> np.uint64(32))
                 else:
                     cycles += div_lat - 1
-                    counters[_C_DIVS] += 1
+                    n_divs += 1
                     sa = _s32(a)
                     sb = _s32(b)
                     if f3 == 4:  # div
@@ -207,12 +209,16 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
                 v = a | b
             else:
                 v = a & b
-            if rd:
+            if rd and cause < 0:
                 regs[rd] = v
         elif opcode == 0x13:  # OP-IMM
             imm = _s32(ins) >> 20
             if f3 == 0:
                 v = (a + imm) & M32
+            elif (f3 == 1 and f7 != 0) or (f3 == 5 and f7 != 0 and f7 != 0x20):
+                cause = 2  # a shift with reserved upper bits
+                tval = ins
+                v = 0
             elif f3 == 1:
                 v = (a << rs2) & M32
             elif f3 == 2:
@@ -227,7 +233,7 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
                 v = a | (imm & M32)
             else:
                 v = a & (imm & M32)
-            if rd:
+            if rd and cause < 0:
                 regs[rd] = v
         elif opcode == 0x03:  # LOAD
             addr = (a + (_s32(ins) >> 20)) & M32
@@ -243,7 +249,7 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
                 cause = 5
                 tval = addr
             else:
-                counters[_C_LOADS] += 1
+                n_loads += 1
                 dl = addr >> line_shift
                 ds = dl & (n_d - 1)
                 if dtags[ds] != dl:
@@ -278,7 +284,7 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
                 cause = 7
                 tval = addr
             else:
-                counters[_C_STORES] += 1
+                n_stores += 1
                 for k in range(width):
                     mem[o + k] = (b >> (8 * k)) & 0xFF
         elif opcode == 0x63:  # BRANCH
@@ -476,6 +482,10 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
     state[S_LAST_LINE] = last_line
     counters[0] = cycles
     counters[1] = instret
+    counters[_C_LOADS] = n_loads
+    counters[_C_STORES] = n_stores
+    counters[_C_MULS] = n_muls
+    counters[_C_DIVS] = n_divs
     return status
 
 

@@ -55,6 +55,7 @@ class SystolicBackend:
     """Runs a model on a :class:`SystolicConfig` array; Stats describe one inference."""
 
     name = "systolic"
+    parallel = True  # outputs per sample from the kernels; Stats from the closed form, not the data
     columns = ("macs", "cycles", "stall", "util", "sram", "dram", "energy")
 
     def __init__(self, config: SystolicConfig):
