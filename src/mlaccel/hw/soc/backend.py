@@ -16,7 +16,7 @@ import numpy as np
 
 from ...backend import OpResult
 from ...energy import load_table
-from ...errors import UnsupportedOpError
+from ...errors import Interrupted, UnsupportedOpError
 from ...graph import Op, Tensor
 from ...kernels import KERNELS
 from ...reference import op_traffic
@@ -147,8 +147,11 @@ class SocBackend:
                     m.set_cache_state(self._caches[i])
             for (addr, t), x in zip(prepared.inputs, act):
                 m.write(addr, np.ascontiguousarray(x[min(i, x.shape[0] - 1)], t.dtype))
-            for call in prepared.calls:
-                m.call(call.function, call.params, max_instructions=self.config.max_instructions)
+            try:
+                for call in prepared.calls:
+                    m.call(call.function, call.params, max_instructions=self.config.max_instructions)
+            except Interrupted as e:
+                raise Interrupted(f"{e} (sample {i + 1} of {n})") from None
             outs[i] = np.frombuffer(m.read(out_addr, out_t.nbytes), out_t.dtype).reshape(out_t.shape)
             if not warm:
                 self._caches[i] = m.cache_state()
