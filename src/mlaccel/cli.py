@@ -271,17 +271,17 @@ def run(
         sys.stdout.write("\n")
     else:
         for note in notes + list(res.notes):
-            console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+            console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
         labels = labels_for(m.source)
         for t, y in zip(m.outputs, res.outputs):
             _print_output(t, y, labels)
         console.print(profile_table(res.ops, res.total, res.columns, title=escape(
             f"{Path(m.graph.name).name} on {res.target}, batch {res.batch}, {res.wall_seconds * 1e3:.1f} ms wall")))
         if res.total.cycles:
-            console.print(escape(f"total per inference: {summary_line(res.total)}"), highlight=False)
+            console.print(escape(f"per inference: {summary_line(res.total)}"), highlight=False, soft_wrap=True)
         else:
-            console.print(f"total per inference: {fmt_count(res.total.macs)} MACs, "
-                          f"{fmt_count(res.total.param_bytes)} B of parameters (this target models no time)")
+            console.print(f"per inference: {fmt_count(res.total.macs)} MACs, {fmt_count(res.total.param_bytes)} B "
+                          f"of parameters (no time modeled)", soft_wrap=True)
         if plot is not None:
             console.print(f"wrote {escape(str(plot))}")
         if agreement is not None:
@@ -372,7 +372,7 @@ def soc_run(
     else:
         xs, notes = _inputs(m, input or [], uint8_shift)
         for note in notes:
-            console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+            console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
     target = f"soc:{name}"
     with _Progress(f"{target}", delay=0.2) as progress:
         res = m.run(*xs, target=target, progress=progress)
@@ -388,8 +388,9 @@ def soc_run(
         console.print(profile_table(res.ops, res.total, res.columns, title=title))
     else:
         console.print(speedup_table(res.ops, res.total, base.ops, title=title))
-    console.print(escape(summary_line(res.total)) + (f"; speedup over baseline {base.total.cycles / res.total.cycles:.2f}x"
-                                                      if base is not res else ""), highlight=False)
+    console.print(escape(f"per inference: {summary_line(res.total)}"), highlight=False, soft_wrap=True)
+    if base is not res:
+        console.print(f"speedup over baseline: {base.total.cycles / res.total.cycles:.2f}x")
     same = same_outputs(res, ref)
     console.print("[green]outputs bit-exact with the reference kernels[/]" if same else
                   "[bold red]outputs differ from the reference kernels[/]")

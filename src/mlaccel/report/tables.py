@@ -196,15 +196,15 @@ def fmt_energy(pj: float) -> str:
 
 
 def summary_line(total: Stats) -> str:
-    """One line of a timed run's totals: cycles, stalls, time, utilization, energy."""
+    """One short line of a timed run's totals: cycles, stalls, time and clock, utilization, energy."""
     parts = [f"{total.cycles:,} cycles"]
     if total.stall_cycles:
-        parts[0] += f" ({total.stall_cycles / total.cycles:.0%} stalled)"
+        parts[0] += f" ({total.stall_cycles / total.cycles:.0%} stall)"
     if total.seconds:
         clock = total.cycles / total.seconds / 1e6
-        parts.append(f"{fmt_seconds(total.seconds)} at {clock:.4g} MHz")
+        parts.append(f"{fmt_seconds(total.seconds)} @ {clock:.4g} MHz")
     if total.utilization is not None:
-        parts.append(f"utilization {total.utilization:.1%}")
+        parts.append(f"util {total.utilization:.1%}")
     if total.energy_pj:
         parts.append(fmt_energy(total.energy_total_pj))
     return ", ".join(parts)
