@@ -208,12 +208,12 @@ def _check_plot(plot: Path, force: bool) -> None:
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
+    if plot.is_dir():
+        raise MlaccelError(f"--plot '{plot}' is a folder; give a file name such as {plot / 'layers.png'}")
     kinds = Figure().canvas.get_supported_filetypes()
     if plot.suffix.lstrip(".").lower() not in kinds:
         raise MlaccelError(f"--plot '{plot}': unknown image type '{plot.suffix}'; use one of "
                            f"{', '.join('.' + k for k in sorted(kinds))}")
-    if plot.is_dir():
-        raise MlaccelError(f"--plot '{plot}' is a folder; give a file name such as {plot / 'layers.png'}")
     if not plot.parent.is_dir():
         raise MlaccelError(f"--plot '{plot}': folder '{plot.parent}' does not exist")
     if plot.exists() and not force:

@@ -22,6 +22,7 @@ __all__ = ["load", "Model", "Result", "Progress"]
 
 # progress(done, total, what): called before each op runs (and once at the end with done == total).
 Progress = Callable[[int, int, str], None]
+_DEFAULT_COLUMNS = ("macs", "cycles", "energy")  # for a Backend object that declares none
 
 
 def load(source: str | os.PathLike | bytes) -> "Model":
@@ -226,7 +227,9 @@ class Model:
         t0 = time.perf_counter()
         backend, _, steps = self._entry(target, progress)
         arrays, batch, form = self._check_inputs(inputs)
-        backend.begin(batch)
+        begin = getattr(backend, "begin", None)  # optional for a Backend object written by hand
+        if begin is not None:
+            begin(batch)
         runtime = self._runtime_for(threads)
         spans = runtime.chunks(batch) if getattr(backend, "parallel", False) else [(0, batch)]
         if len(spans) == 1:
@@ -241,8 +244,8 @@ class Model:
         if len(parts) > 1:
             outs = [np.concatenate([p[0][i] for p in parts]) for i in range(len(outs))]
         outputs = [self._shape_output(y, t, form) for y, t in zip(outs, self.graph.outputs)]
-        return Result(outputs, stats, batch, backend.name, getattr(backend, "config", None),
-                      time.perf_counter() - t0, tuple(backend.columns), tuple(backend.notes))
+        return Result(outputs, stats, batch, backend.name, getattr(backend, "config", None), time.perf_counter() - t0,
+                      tuple(getattr(backend, "columns", _DEFAULT_COLUMNS)), tuple(getattr(backend, "notes", ())))
 
     def _execute(self, steps: list[_Step], backend: Backend, arrays: list[np.ndarray],
                  progress: Progress | None) -> tuple[list[np.ndarray], list[Stats]]:
