@@ -254,6 +254,10 @@ def test_energy_tables_refuse_sizes_far_outside_their_data():
         SystolicConfig(ifmap_sram_kb=1e12)
     with pytest.raises(ConfigError, match="'filter_sram_kb'"):
         SystolicConfig(filter_sram_kb=1e-3, rows=1, cols=1)
+    from mlaccel.hw.soc import CoreTiming, SocConfig
+
+    with pytest.raises(SocConfigError, match=r"'timing.dcache_bytes': an SRAM of 0.0625 KiB is outside"):
+        SocConfig(timing=CoreTiming(dcache_bytes=64))
     # Within the extrapolation range the run says so.
     res = mlaccel.load(model_path("ad")).run(np.zeros((1, 640), np.int8), target="systolic:tpu-v1-like")
     assert any("extrapolated" in n for n in res.notes)

@@ -67,7 +67,8 @@ def config_from_fields(cls: type, data: Mapping, *, family: str, presets: Mappin
     default_name : str
         The ``name`` field when the data gives none (a file's stem).
     """
-    data = dict(data.get(family, data)) if isinstance(data.get(family), dict) else dict(data)
+    table = data.get(family)
+    data = dict(table if isinstance(table, dict) else data)
     data.pop("family", None)
     known = {f.name for f in dataclasses.fields(cls) if f.init}
     start = data.pop("preset", None)

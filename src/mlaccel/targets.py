@@ -77,7 +77,7 @@ def resolve(target: "str | Target") -> Target:
     """
     if isinstance(target, Target):
         return target
-    if target == "reference":
+    if isinstance(target, str) and target == "reference":
         return _REFERENCE
     if isinstance(target, Path):
         target = str(target)

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Callable
 
 from ...configfile import check_number, config_from_fields, read_config_file
-from ...errors import ConfigError
+from ...energy import load_table
+from ...errors import ConfigError, MlaccelError
 
 __all__ = ["SocConfig", "SocConfigError", "CoreTiming", "PRESETS", "preset", "load_config", "example_projects",
            "EXAMPLES_DIR", "DEFAULT_RAM_BYTES", "DEFAULT_MAX_INSTRUCTIONS"]
 
 EXAMPLES_DIR = Path(__file__).parent / "projects"
-DEFAULT_RAM_BYTES = 32 << 20  # bytes; the largest shipped model (hps) needs about 20 MiB of tensors
+DEFAULT_RAM_BYTES = 32 << 20  # bytes; the largest shipped model (hps) places 3.6 MiB of tensors
 DEFAULT_MAX_INSTRUCTIONS = 4_000_000_000  # per kernel call
 PROJECT_PLUGINS = "mlaccel.cfu_projects"  # entry-point group: folders of projects other packages ship
 
@@ -155,6 +156,11 @@ class SocConfig:
         for s in self.c_sources:
             if not Path(s).is_file():
                 raise SocConfigError(f"Config field 'c_sources': '{s}' does not exist")
+        try:  # the energy table must exist and be able to price this D-cache
+            load_table(self.tech).sram_note(self.timing.dcache_bytes)
+        except MlaccelError as e:
+            raise SocConfigError(f"Config field {'tech' if 'Technology table' in str(e) else 'timing.dcache_bytes'!r}: "
+                                 f"{e}") from None
 
     def replace(self, **changes) -> "SocConfig":
         """A copy with some fields changed (validated again)."""

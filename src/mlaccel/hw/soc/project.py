@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Callable
 
 from ...errors import MlaccelError
-from .config import PRESETS, SocConfig, SocConfigError, example_projects, load_config
+from .config import PRESETS, SocConfig, SocConfigError, load_config
 from .watchdog import TimeLimit, Watchdog
 
-__all__ = ["Project", "find_project", "new_project", "config_for", "project_parts", "project_fingerprint",
-           "RESERVED"]
+__all__ = ["Project", "new_project", "config_for", "project_parts", "project_fingerprint", "RESERVED"]
 
 # Names `soc new` refuses: a folder of that name would be shadowed by the preset in `soc:NAME`.
 RESERVED = frozenset(PRESETS)
@@ -67,31 +66,6 @@ class Project:
         if not hasattr(module, "make_cfu"):
             raise MlaccelError(f"{file}: defines no make_cfu()")
         return module
-
-
-def find_project(name: str | Path) -> Project:
-    """A project folder by path, or an example project by name (``simd4``, ``systolic``, ...).
-
-    Raises
-    ------
-    MlaccelError
-        Neither exists, or a name is both an example and a folder here (write ``./NAME``).
-    """
-    p = Path(name)
-    examples = example_projects()
-    local = (p / "cfu.py").is_file()
-    if local and str(name) in examples and p.resolve() != examples[str(name)].resolve():
-        raise MlaccelError(f"'{name}' is both a built-in example project and a folder here; write "
-                           f"'./{name}' for the folder")
-    if local:
-        return Project(p.resolve())
-    if str(name) in examples:
-        return Project(examples[str(name)])
-    if p.is_dir():
-        raise MlaccelError(f"Folder '{p}' is not a CFU project: it has no cfu.py "
-                           f"('mlaccel soc new NAME' creates one)")
-    raise MlaccelError(f"No CFU project '{name}': not a folder with cfu.py, nor an example "
-                       f"({', '.join(examples)}); 'mlaccel soc new {name}' creates one")
 
 
 def config_for(spec: str) -> SocConfig:
