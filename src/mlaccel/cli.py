@@ -30,33 +30,31 @@ from .targets import family, resolve, target_help
 TARGETS_HELP = escape(target_help())  # help text is rich markup: keep "[systolic]" literal
 
 
-class _Command(TyperCommand):
-    """A command whose help shows no type placeholders (``<str>``, ``<bool>``): arguments and
-    options carry a metavar (FILE, TARGET) or none at all (flags)."""
+class _QuietHelp:
+    """Help that shows no type placeholders (``<str>``, ``<bool>``): arguments and options carry a
+    metavar (FILE, TARGET) or none at all (flags), and so does --help."""
 
+    def get_help_option(self, ctx):
+        opt = super().get_help_option(ctx)
+        if opt is not None:
+            opt.metavar = ""
+        return opt
+
+
+class _Command(_QuietHelp, TyperCommand):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for p in self.params:
             if isinstance(p, TyperArgument):
                 p.display_type_rich = _no_type
 
-    def get_help_option(self, ctx):
-        opt = super().get_help_option(ctx)
-        if opt is not None:
-            opt.metavar = ""
-        return opt
-
 
 def _no_type(ctx) -> None:
     return None
 
 
-class _Group(TyperGroup):
-    def get_help_option(self, ctx):
-        opt = super().get_help_option(ctx)
-        if opt is not None:
-            opt.metavar = ""
-        return opt
+class _Group(_QuietHelp, TyperGroup):
+    pass
 
 
 def _typer(help: str) -> typer.Typer:

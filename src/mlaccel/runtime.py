@@ -55,7 +55,8 @@ class Runtime:
 
     def chunks(self, batch: int) -> list[tuple[int, int]]:
         """``[(start, stop), ...]`` covering ``range(batch)``: one chunk when parallel work would not
-        pay, otherwise a few chunks per thread (so a slow core does not hold up the rest)."""
+        pay, otherwise one per thread (more, smaller chunks cost more in per-op overhead than a busy
+        core costs in waiting)."""
         if self.threads == 1 or batch < 2 * MIN_CHUNK:
             return [(0, batch)]
         n = min(batch // MIN_CHUNK, self.threads)

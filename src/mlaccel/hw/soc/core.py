@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["run", "run_with_cfu", "STATUS", "TIMING_FIELDS", "COUNTERS", "STATE_SIZE", "S_PC", "S_FAULT",
-           "S_HALT", "S_MSTATUS", "S_MTVEC", "S_MEPC", "S_MCAUSE", "S_MTVAL", "S_MSCRATCH", "S_MIE", "CAUSES"]
+           "S_HALT", "S_HAS_CFU", "S_MSTATUS", "S_MTVEC", "S_MEPC", "S_MCAUSE", "S_MTVAL", "S_MSCRATCH", "S_MIE", "CAUSES"]
 
 # Exit status codes of `run`.
 STATUS = {0: "return", 1: "ecall", 2: "cfu", 3: "limit", 4: "illegal instruction", 5: "load fault",
@@ -54,7 +54,8 @@ _N_VISIBLE = 8  # counters the firmware can read (and write, through offsets): c
 # Layout of the `state` array.
 S_PC, S_FAULT, S_LOAD_RD, S_LAST_LINE, S_HALT = 0, 1, 2, 3, 4
 S_MSTATUS, S_MTVEC, S_MEPC, S_MCAUSE, S_MTVAL, S_MSCRATCH, S_MIE = 5, 6, 7, 8, 9, 10, 11
-S_COUNTER_OFFSET = 12  # 8 values: what the firmware wrote into mcycle/minstret/mhpmcounterN, as offsets
+S_HAS_CFU = 12  # 1 when a CFU is on the port; without one, custom-0 is an illegal instruction
+S_COUNTER_OFFSET = 13  # 8 values: what the firmware wrote into mcycle/minstret/mhpmcounterN, as offsets
 STATE_SIZE = S_COUNTER_OFFSET + _N_VISIBLE
 _MISA = 0x40001100  # MXL = 32 bits, extensions I and M
 
@@ -438,6 +439,9 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
                             state[S_MTVAL] = new
                     if rd:
                         regs[rd] = old
+        elif opcode == 0x0B and state[S_HAS_CFU] == 0:  # a core without a CFU decodes custom-0 as illegal
+            cause = 2
+            tval = ins
         elif opcode == 0x0B:  # custom-0: the CFU
             if not cfu_inline:
                 status = 2

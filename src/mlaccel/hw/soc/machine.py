@@ -116,6 +116,7 @@ class Machine:
     def attach_cfu(self, cfu: Cfu | None) -> None:
         """Put ``cfu`` on the custom-0 port (None: no CFU)."""
         self.cfu = cfu
+        self.state[core.S_HAS_CFU] = cfu is not None
         jit = getattr(cfu, "jit_op", None)
         self._cfu_inline = jit is not None
         self._cfu_fn = jit if jit is not None else core.no_cfu
@@ -305,33 +306,16 @@ class Machine:
         if status == 11:
             return SimulationError(f"Double fault: the trap handler at mtvec, pc {self.where(pc)}, faults on its "
                                    f"first instruction ({disassemble_word(self._word_at(pc))})")
-        return SimulationError(f"{what.capitalize()} at pc {self.where(pc)}: {disassemble_word(self._word_at(pc))}"
+        word = self._word_at(pc)
+        if status == 4 and word & 0x7F == 0x0B and self.cfu is None:
+            return SimulationError(f"CFU instruction at pc {self.where(pc)} but no CFU is attached: "
+                                   f"{disassemble_word(word)}")
+        return SimulationError(f"{what.capitalize()} at pc {self.where(pc)}: {disassemble_word(word)}"
                                + ("" if status not in (1, 4, 10) else " (no trap handler: mtvec is 0)"))
-
-    def trap(self, cause: int, tval: int) -> bool:
-        """Take an exception at the current pc as the core does; False when no handler is set."""
-        base = int(self.state[core.S_MTVEC]) & ~3
-        pc = int(self.state[core.S_PC])
-        if self.state[core.S_MTVEC] == 0 or pc == base:
-            return False
-        ms = int(self.state[core.S_MSTATUS])
-        self.state[core.S_MSTATUS] = (ms & ~0x88) | (((ms >> 3) & 1) << 7)
-        self.state[core.S_MEPC] = pc
-        self.state[core.S_MCAUSE] = cause
-        self.state[core.S_MTVAL] = tval & 0xFFFFFFFF
-        self.state[core.S_PC] = base
-        self.counters[core.COUNTERS.index("traps")] += 1
-        self.counters[0] += self.timing.branch_penalty
-        return True
 
     def _cfu_step(self, watchdog: Watchdog | None) -> None:
         pc = int(self.state[core.S_PC])
         word = self._word_at(pc)
-        if self.cfu is None:
-            if self.trap(2, word):  # a core without a CFU decodes custom-0 as illegal
-                return
-            raise SimulationError(f"CFU instruction at pc {self.where(pc)} but no CFU is attached: "
-                                  f"{disassemble_word(word)}")
         rd, f3, f7 = (word >> 7) & 31, (word >> 12) & 7, word >> 25
         a, b = int(self.regs[(word >> 15) & 31]), int(self.regs[(word >> 20) & 31])
         try:
