@@ -15,9 +15,10 @@ SRC = Path(mlaccel.__file__).parent
 # Layers that sit above the hardware families: none of them may be imported by a family or by the
 # foundations below it.
 ABOVE_HW = ("mlaccel.session", "mlaccel.targets", "mlaccel.check", "mlaccel.cli", "mlaccel.demo",
-            "mlaccel.report", "mlaccel.dse", "mlaccel.hdl")
+            "mlaccel.report", "mlaccel.dse", "mlaccel.hdl", "mlaccel.compress", "mlaccel.accuracy",
+            "mlaccel.cli_compress")
 FOUNDATIONS = ("graph", "kernels", "model", "workload", "energy", "stats", "errors", "configfile", "family",
-               "backend", "cache")
+               "backend", "cache", "data")
 
 
 def _imports(path: Path) -> set[str]:

@@ -486,3 +486,6 @@ def rtl_lab3(
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+from . import cli_compress  # noqa: E402,F401 - registers train, quantize, prune, eval, compress report

@@ -68,6 +68,9 @@ class Tensor:
     quant : Quant or None
     data : ndarray or None
         Constant contents (read-only) for weights, biases and shape tensors; None for activations.
+    bits : int or None
+        Storage width when it is narrower than ``dtype`` (4: TFLite's packed INT4, whose ``data``
+        holds the unpacked values as int8); None for the dtype's own width.
     """
 
     index: int
@@ -76,6 +79,7 @@ class Tensor:
     dtype: np.dtype
     quant: Quant | None = None
     data: np.ndarray | None = None
+    bits: int | None = None
 
     @property
     def is_constant(self) -> bool:
@@ -88,7 +92,9 @@ class Tensor:
 
     @property
     def nbytes(self) -> int:
-        """Size in bytes."""
+        """Size in bytes as stored (packed for sub-byte tensors)."""
+        if self.bits:
+            return (self.size * self.bits + 7) // 8
         return self.size * self.dtype.itemsize
 
 

@@ -1,4 +1,4 @@
-"""The reference backend: the golden kernels, with MACs and bytes moved but no timing."""
+"""The reference backend: the golden kernels (int8 bit-exact, or float32), with MACs and bytes moved but no timing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from .backend import OpResult
 from .errors import TargetError, UnsupportedOpError
 from .family import Family
 from .graph import Op
-from .kernels import KERNELS
+from .kernels import KERNELS, kernel_for
 from .stats import Stats
 from .workload import work_of
 
@@ -38,6 +38,7 @@ class ReferenceBackend:
     name = "reference"
     config = None
     parallel = True  # runs are independent per sample and the Stats do not depend on the data
+    runs_float = True  # float32 Graphs run here with the float kernels
     columns = ("output", "macs", "share", "params", "mem")
     notes: tuple[str, ...] = ()
 
@@ -45,7 +46,7 @@ class ReferenceBackend:
         """Nothing to reset: the kernels keep no state."""
 
     def prepare(self, op: Op) -> Any:
-        kernel = KERNELS.get(op.type)
+        kernel = kernel_for(op)
         if kernel is None:
             raise UnsupportedOpError(
                 f"Op {op.label} is not supported by the reference backend (supported: "

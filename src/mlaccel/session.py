@@ -11,8 +11,10 @@ from typing import Any, Callable
 import numpy as np
 
 from .backend import Backend
-from .errors import InputError, Interrupted, KernelError, MlaccelError, ModelFileError
+from .errors import InputError, Interrupted, KernelError, MlaccelError, ModelFileError, TargetError
 from .graph import Graph, Op, Tensor
+from .kernels import is_float_op
+from .model.onnx_reader import parse_onnx, read_onnx
 from .model.reader import parse_tflite, read_tflite
 from .runtime import Runtime, available_cpus
 from .stats import Stats, total
@@ -25,8 +27,11 @@ Progress = Callable[[int, int, str], None]
 _DEFAULT_COLUMNS = ("macs", "cycles", "energy")  # for a Backend object that declares none
 
 
-def load(source: str | os.PathLike | bytes) -> "Model":
-    """Load a ``.tflite`` model from a file or from its bytes.
+def load(source: str | os.PathLike | bytes, input_shapes: dict[str, tuple] | None = None) -> "Model":
+    """Load a ``.tflite`` model, or a float ``.onnx`` model, from a file or from its bytes.
+
+    ``input_shapes`` gives ONNX inputs with dynamic shapes a size (see
+    :func:`mlaccel.model.onnx_reader.read_onnx`).
 
     Raises
     ------
@@ -37,9 +42,13 @@ def load(source: str | os.PathLike | bytes) -> "Model":
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
+        if data[4:8] != b"TFL3" and data[:1] == b"\x08":  # a protobuf starting with ir_version
+            return Model(parse_onnx(data, input_shapes=input_shapes), source=data)
         return Model(parse_tflite(data, name="<bytes>"), source=data)
     if not isinstance(source, (str, os.PathLike)):
-        raise ModelFileError(f"load() takes a .tflite path or the model's bytes, got {type(source).__name__}")
+        raise ModelFileError(f"load() takes a .tflite or .onnx path or the model's bytes, got {type(source).__name__}")
+    if os.fspath(source).lower().endswith(".onnx"):
+        return Model(read_onnx(source, input_shapes), source=os.fspath(source))
     return Model(read_tflite(source), source=os.fspath(source))
 
 
@@ -155,6 +164,12 @@ class Model:
         key = self._key_of(target)
         if key not in self._prepared:
             backend = target if _is_backend(target) else make_backend(key[0])
+            floats = [op for op in self.graph.ops if is_float_op(op)]
+            if floats and not getattr(backend, "runs_float", False):
+                raise TargetError(
+                    f"Model '{self.graph.name}' computes in float32 ({floats[0].label} first); target "
+                    f"'{backend.name}' runs int8 models only. Quantize it first: mlaccel quantize MODEL "
+                    f"--calib DATA --out MODEL.tflite")
             prepared = []
             for i, op in enumerate(self.graph.ops):
                 if progress is not None:

@@ -117,6 +117,25 @@ def one_over_one_plus_x_for_x_in_0_1(a) -> np.ndarray:
     return saturating_rounding_mul_by_pot(x, 1)
 
 
+def one_minus_x_over_one_plus_x_for_x_in_0_1(a) -> np.ndarray:
+    """``(1 - a) / (1 + a)`` for ``a`` in [0, 1) in Q0.31, gemmlowp's Newton-Raphson form."""
+    half_denominator = rounding_half_sum(a, INT32_MAX)
+    x = 1515870810 + srdhm(half_denominator, -1010580540)  # 48/17 - 32/17 * d, Q2.29
+    one_q2 = 1 << 29
+    for _ in range(3):
+        x = x + saturating_rounding_mul_by_pot(srdhm(x, one_q2 - srdhm(half_denominator, x)), 2)
+    return saturating_rounding_mul_by_pot(x - one_q2, 2)
+
+
+def tanh(a, integer_bits: int) -> np.ndarray:
+    """gemmlowp's ``tanh(a)`` for ``a`` in Q(integer_bits); result in Q0.31."""
+    a = np.asarray(a, np.int64)
+    abs_a = np.abs(a)
+    # exp(2a): the same raw value read with one more integer bit (gemmlowp's ExactMulByPot<1>)
+    r = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(-abs_a, integer_bits + 1))
+    return np.where(a == 0, 0, np.where(a < 0, -r, r))
+
+
 def reciprocal(x, x_integer_digits: int) -> tuple[np.ndarray, np.ndarray]:
     """TFLite's GetReciprocal: ``(scale in Q0.31, num_bits_over_unit)`` with ``1/x ~ scale / 2**bits``.
 

@@ -33,13 +33,14 @@ class GraphBuilder:
         self.ops: list[Op] = []
         self.description = description
 
-    def tensor(self, name: str, shape, dtype, q: Quant | None = None, data=None) -> Tensor:
-        """Add a tensor; ``data`` makes it a constant of that content."""
+    def tensor(self, name: str, shape, dtype, q: Quant | None = None, data=None,
+               bits: int | None = None) -> Tensor:
+        """Add a tensor; ``data`` makes it a constant of that content, ``bits=4`` stores it as INT4."""
         dtype = np.dtype(dtype)
         if data is not None:
             data = np.ascontiguousarray(np.asarray(data, dtype).reshape(shape))
             data.flags.writeable = False
-        t = Tensor(len(self.tensors), name, tuple(int(d) for d in shape), dtype, q, data)
+        t = Tensor(len(self.tensors), name, tuple(int(d) for d in shape), dtype, q, data, bits)
         self.tensors.append(t)
         return t
 

@@ -18,7 +18,7 @@ import tflite
 
 from ..errors import ModelFileError, ModelFormatError
 from ..graph import Graph, Op, Quant, Tensor
-from .schema import IVEC, OP_NAMES, OPTIONS, TENSOR_TYPES
+from .schema import INT4, IVEC, OP_NAMES, OPTIONS, TENSOR_TYPES
 
 __all__ = ["read_tflite", "parse_tflite"]
 
@@ -149,9 +149,10 @@ class _Parser:
             if any(d < 0 for d in shape):
                 raise self.fail(f"tensor {t} '{name}' has a dynamic or negative shape {shape}")
             code = fb.Type()
-            if code not in TENSOR_TYPES:
+            bits = 4 if code == INT4 else None
+            if code not in TENSOR_TYPES and bits is None:
                 raise self.fail(f"tensor {t} '{name}' has unsupported element type code {code}")
-            dtype = TENSOR_TYPES[code]
+            dtype = np.dtype(np.int8) if bits else TENSOR_TYPES[code]
             nbytes = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
             if nbytes > _MAX_TENSOR_BYTES:
                 raise self.fail(f"tensor {t} '{name}' of shape {shape} claims {nbytes} bytes")
@@ -161,14 +162,18 @@ class _Parser:
             data = None
             if buffers[b] is not None:
                 raw = buffers[b]
-                expect = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+                count = int(np.prod(shape, dtype=np.int64))
+                expect = (count + 1) // 2 if bits else count * dtype.itemsize
                 if raw.size != expect:
                     raise self.fail(
-                        f"tensor {t} '{name}' of shape {shape} {dtype} needs {expect} bytes, "
-                        f"but buffer {b} holds {raw.size}"
+                        f"tensor {t} '{name}' of shape {shape} {'int4' if bits else dtype} needs "
+                        f"{expect} bytes, but buffer {b} holds {raw.size}"
                     )
-                data = np.frombuffer(raw.tobytes(), dtype).reshape(shape)
-            tensors.append(Tensor(t, name, shape, dtype, self._quant(fb, t, name), data))
+                if bits:
+                    data = unpack_int4(raw, count).reshape(shape)
+                else:
+                    data = np.frombuffer(raw.tobytes(), dtype).reshape(shape)
+            tensors.append(Tensor(t, name, shape, dtype, self._quant(fb, t, name), data, bits))
         return tensors
 
     def _quant(self, fb, t: int, name: str) -> Quant | None:
@@ -270,6 +275,15 @@ class _Parser:
 # Schema defaults for fields whose options table is missing altogether.
 _DEFAULTS = {"StrideW": 0, "StrideH": 0, "DilationWFactor": 1, "DilationHFactor": 1, "DepthMultiplier": 0,
              "Beta": 0.0}
+
+
+def unpack_int4(raw: np.ndarray, count: int) -> np.ndarray:
+    """Unpack TFLite INT4 bytes (low nibble first) into ``count`` int8 values."""
+    b = np.frombuffer(raw.tobytes(), np.uint8).astype(np.int16)
+    pairs = np.stack([b & 0xF, b >> 4], axis=1).reshape(-1)[:count]
+    out = np.where(pairs >= 8, pairs - 16, pairs).astype(np.int8)
+    out.flags.writeable = False
+    return out
 
 
 def _ints(v) -> list[int]:

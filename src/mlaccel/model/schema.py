@@ -17,6 +17,7 @@ __all__ = [
     "OPTIONS_TYPE",
     "TENSOR_TYPES",
     "DTYPE_CODES",
+    "INT4",
     "PADDING",
     "ACTIVATIONS",
 ]
@@ -40,6 +41,7 @@ TENSOR_TYPES: dict[int, np.dtype] = {
     16: np.dtype(np.uint16),
 }
 DTYPE_CODES: dict[np.dtype, int] = {v: k for k, v in TENSOR_TYPES.items()}
+INT4 = 17  # TensorType INT4: two values per byte, low nibble first; held unpacked as int8
 
 PADDING = ("SAME", "VALID")
 ACTIVATIONS = ("NONE", "RELU", "RELU_N1_TO_1", "RELU6", "TANH", "SIGN_BIT")
@@ -110,5 +112,8 @@ OPTIONS: dict[str, tuple[str, list[tuple[str, str, object]]]] = {
     "QUANTIZE": ("QuantizeOptions", []),
     "DEQUANTIZE": ("DequantizeOptions", []),
     "LOGISTIC": ("", []),
+    "TANH": ("", []),
+    "RELU": ("", []),
+    "RELU6": ("", []),
 }
 OPTIONS["MAX_POOL_2D"] = OPTIONS["AVERAGE_POOL_2D"]

@@ -17,9 +17,9 @@ import tflite
 
 from ..errors import ModelFormatError
 from ..graph import Graph, Op, Tensor
-from .schema import DTYPE_CODES, IVEC, OP_CODES, OPTIONS, OPTIONS_TYPE
+from .schema import DTYPE_CODES, INT4, IVEC, OP_CODES, OPTIONS, OPTIONS_TYPE
 
-__all__ = ["write_tflite", "serialize_tflite"]
+__all__ = ["write_tflite", "serialize_tflite", "pack_int4"]
 
 _SCHEMA_VERSION = 3
 
@@ -94,7 +94,7 @@ def _buffers(b: flatbuffers.Builder, tensors) -> tuple[list[int], dict[int, int]
         if not t.is_constant:
             buffer_of[t.index] = 0
             continue
-        raw = np.ascontiguousarray(t.data, t.dtype).view(np.uint8).reshape(-1)
+        raw = pack_int4(t.data) if t.bits == 4 else np.ascontiguousarray(t.data, t.dtype).view(np.uint8).reshape(-1)
         b.StartVector(1, raw.size, 16)  # 16-byte alignment for the kernels' loads
         b.head = b.head - raw.size
         b.Bytes[b.head:b.head + raw.size] = raw.tobytes()
@@ -106,7 +106,20 @@ def _buffers(b: flatbuffers.Builder, tensors) -> tuple[list[int], dict[int, int]
     return offsets, buffer_of
 
 
+def pack_int4(values: np.ndarray) -> np.ndarray:
+    """Pack int8 values in [-8, 7] two per byte, low nibble first (TFLite's INT4 layout)."""
+    v = np.asarray(values).reshape(-1).astype(np.int16)
+    if v.size and (v.min() < -8 or v.max() > 7):
+        raise ModelFormatError(f"INT4 values must lie in [-8, 7], got [{v.min()}, {v.max()}]")
+    nib = (v & 0xF).astype(np.uint8)
+    if nib.size % 2:
+        nib = np.append(nib, np.uint8(0))
+    return (nib[0::2] | (nib[1::2] << 4)).astype(np.uint8)
+
+
 def _tensor(b: flatbuffers.Builder, t: Tensor, buffer: int) -> int:
+    if t.bits not in (None, 4) or (t.bits == 4 and t.dtype != np.int8):
+        raise ModelFormatError(f"Tensor '{t.name}' stores {t.bits}-bit {t.dtype}; TFLite packs only int8 as INT4")
     if t.dtype not in DTYPE_CODES:
         raise ModelFormatError(f"Tensor '{t.name}' has dtype {t.dtype}, which TFLite cannot hold")
     name = b.CreateString(t.name)
@@ -122,7 +135,7 @@ def _tensor(b: flatbuffers.Builder, t: Tensor, buffer: int) -> int:
         quant = tflite.QuantizationParametersEnd(b)
     tflite.TensorStart(b)
     tflite.TensorAddShape(b, shape)
-    tflite.TensorAddType(b, DTYPE_CODES[t.dtype])
+    tflite.TensorAddType(b, INT4 if t.bits == 4 else DTYPE_CODES[t.dtype])
     tflite.TensorAddBuffer(b, buffer)
     tflite.TensorAddName(b, name)
     if quant is not None:

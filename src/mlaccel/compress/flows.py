@@ -1,0 +1,163 @@
+"""The compression flows: float models in (ONNX, PyTorch), QAT, pruning with fine-tuning, calibration data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..data import Dataset, load_dataset
+from ..errors import InputError
+from ..graph import Graph
+from ..model.onnx_reader import onnx_input_shapes, parse_onnx, read_onnx
+from .calibrate import check_calibration
+from .prune import PruneSpec, apply_masks, masks_for, polynomial_sparsity, remove_channels
+from .quantize import QuantConfig, quantize
+from .recipes import torch_to_onnx
+from .torch_graph import GraphModule, train_epochs
+
+__all__ = ["from_onnx", "from_torch", "calibration_samples", "finetune", "qat", "prune_float", "prune_int8",
+           "is_float_graph"]
+
+
+def is_float_graph(graph: Graph) -> bool:
+    """True when the graph computes in float32 (an imported ONNX or PyTorch model)."""
+    return any(t.dtype == np.float32 for t in graph.inputs) and not any(
+        op.type == "QUANTIZE" for op in graph.ops)
+
+
+def from_onnx(source: str | os.PathLike | bytes, example: np.ndarray | None = None) -> Graph:
+    """A float ONNX model (path or bytes) as a float32 Graph (NHWC).
+
+    ``example`` (an input batch in the ONNX model's own layout) sizes dynamic input dimensions.
+    """
+    shapes = None
+    if example is not None:
+        data = Path(source).read_bytes() if not isinstance(source, (bytes, bytearray)) else bytes(source)
+        name = next(iter(onnx_input_shapes(data)))
+        shapes = {name: (1,) + tuple(np.shape(example)[1:])}
+    if isinstance(source, (bytes, bytearray)):
+        return parse_onnx(bytes(source), input_shapes=shapes)
+    return read_onnx(source, shapes)
+
+
+def from_torch(module, example_input) -> Graph:
+    """A PyTorch module as a float32 Graph, through ONNX (``example_input``: one input batch, NCHW)."""
+    return parse_onnx(torch_to_onnx(module, example_input), name=type(module).__name__)
+
+
+def _to_nhwc(x: np.ndarray, graph: Graph, onnx_shape: tuple | None) -> np.ndarray:
+    t = graph.inputs[0]
+    if onnx_shape is not None and len(onnx_shape) == 4 and x.ndim == 4 and x.shape[1:] == tuple(onnx_shape[1:]) \
+            and x.shape[1:] != t.shape[1:]:
+        return x.transpose(0, 2, 3, 1)
+    return x
+
+
+def calibration_samples(spec: str | os.PathLike | np.ndarray, graph: Graph, onnx_shape: tuple | None = None,
+                        limit: int | None = 300) -> np.ndarray:
+    """Calibration inputs as a float32 NHWC batch.
+
+    Parameters
+    ----------
+    spec : str, path or ndarray
+        A dataset name (``digits``: its training split), a ``.npy`` of inputs or a ``.npz`` with
+        ``x``, in the ONNX model's own layout (NCHW images are transposed); or an array.
+    onnx_shape : tuple, optional
+        The ONNX input's declared shape, to recognise NCHW data.
+    limit : int
+        At most this many samples (the first ones).
+    """
+    if isinstance(spec, np.ndarray):
+        x = spec
+    else:
+        s = os.fspath(spec)
+        if s.endswith(".npy"):
+            if not Path(s).is_file():
+                raise InputError(f"No such calibration file: '{s}'")
+            try:
+                x = np.load(s, allow_pickle=False)
+            except (OSError, ValueError) as e:
+                raise InputError(f"'{s}' is not a readable .npy file: {e}") from None
+        else:
+            data = load_dataset("digits:train" if s == "digits" else s)
+            x = data.x
+    if x.ndim < 2:
+        raise InputError(f"Calibration data must be a batch (N, ...), got shape {x.shape}")
+    x = x[:limit] if limit else x
+    return check_calibration(graph, _to_nhwc(x, graph, onnx_shape))
+
+
+def finetune(graph: Graph, data: Dataset, epochs: int, masks: dict | None = None, qat: bool = False,
+             schedule=None, lr: float = 1e-3, progress=None):
+    """Train a float Graph's weights in torch; returns ``(graph, module)``.
+
+    ``masks`` stay applied throughout; ``schedule(step, total)`` may return new masks (gradual pruning).
+    """
+    if epochs < 1:
+        raise InputError(f"epochs must be at least 1, got {epochs}")
+    module = GraphModule.build(graph, qat=qat, masks=masks)
+    x = _to_nhwc(np.asarray(data.x, np.float32), graph, None).reshape((len(data),) + graph.inputs[0].shape[1:])
+
+    def on_step(step, total):
+        if schedule is not None:
+            new = schedule(step, total, module)
+            if new is not None:
+                import torch
+                module.masks = {i: torch.tensor(m) for i, m in new.items()}
+
+    train_epochs(module, x, data.y, epochs, lr=lr, on_step=on_step, progress=progress)
+    return module.to_graph(), module
+
+
+def qat(graph: Graph, data: Dataset, epochs: int, config: QuantConfig = QuantConfig(), progress=None,
+        lr: float = 1e-4):
+    """Quantization-aware training, then export: returns ``(int8 graph, QAT module)``.
+
+    The module's fake quantization rounds as the int8 kernels do; its learned activation ranges
+    become the int8 model's quantization parameters.
+    """
+    x = check_calibration(graph, data.x)
+    trained, module = finetune(graph, data, epochs, qat=True, lr=lr, progress=progress)
+    ranges = {i: (min(r[0], 0.0), max(r[1], 0.0)) for i, r in module.ranges.items()}
+    return quantize(trained, x[:300], config, ranges=ranges), module
+
+
+def prune_float(graph: Graph, spec: PruneSpec, data: Dataset | None = None, epochs: int = 0,
+                progress=None, lr: float = 5e-3) -> tuple[Graph, list[str]]:
+    """Prune a float Graph, optionally fine-tuning on ``data`` (masks kept; gradual schedule for magnitude)."""
+    notes: list[str] = []
+    if spec.structured == "channels":
+        graph, skipped = remove_channels(graph, spec.sparsity)
+        notes += skipped
+        if data is not None and epochs:
+            graph, _ = finetune(graph, data, epochs, lr=lr, progress=progress)
+        return graph, notes
+    masks = masks_for(graph, spec)
+    if data is None or not epochs:
+        return apply_masks(graph, masks), notes
+    schedule = None
+    if not spec.n:
+        start = graph
+
+        def schedule(step, total, module):
+            if step % 10:
+                return None
+            s = polynomial_sparsity(step, total, spec.sparsity)
+            current = module.to_graph() if step else start
+            return masks_for(current, spec, sparsity=s)
+        masks = masks_for(graph, spec, sparsity=0.0)
+    graph, module = finetune(graph, data, epochs, masks=masks, schedule=schedule, lr=lr, progress=progress)
+    if not spec.n:  # the schedule ends at the final sparsity; apply it exactly
+        graph = apply_masks(graph, masks_for(graph, spec))
+    return graph, notes
+
+
+def prune_int8(graph: Graph, spec: PruneSpec) -> tuple[Graph, list[str]]:
+    """Prune an int8 Graph without retraining (quantization parameters kept)."""
+    if spec.structured == "channels":
+        return remove_channels(graph, spec.sparsity)
+    return apply_masks(graph, masks_for(graph, spec)), []
+
+

@@ -1,0 +1,48 @@
+"""The compression commands: outputs, accuracy lines, and bad input that writes nothing."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from mlaccel.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_quantize_eval_prune_report(tmp_path, cnn_onnx):
+    model = tmp_path / "m.onnx"
+    model.write_bytes(cnn_onnx)
+    out = tmp_path / "m.tflite"
+    r = _run("quantize", model, "--calib", "digits", "--out", out, "--samples", 100)
+    assert r.exit_code == 0, r.output
+    assert "accuracy on digits:test" in r.output and out.is_file()
+    again = _run("quantize", model, "--calib", "digits", "--out", out)
+    assert again.exit_code == 1 and "--force" in again.output
+    r = _run("eval", out, "--data", "digits", "--target", "systolic:edge-16x16-os", "--limit", 20, "--json")
+    assert r.exit_code == 0 and '"agreement": 1.0' in r.output, r.output
+    pruned = tmp_path / "p.tflite"
+    r = _run("prune", out, "--sparsity", "0.5", "--out", pruned)
+    assert r.exit_code == 0 and "agreement" in r.output, r.output
+    r = _run("compress", "report", pruned, "--baseline", out, "--data", "digits")
+    assert r.exit_code == 0 and "CSR" in r.output and "before" in r.output, r.output
+
+
+def test_bad_input_writes_nothing(tmp_path, cnn_onnx):
+    model = tmp_path / "m.onnx"
+    model.write_bytes(cnn_onnx)
+    bad = tmp_path / "bad.npy"
+    import numpy as np
+
+    np.save(bad, np.full((4, 1, 8, 8), np.nan, np.float32))
+    for args, msg in [(("quantize", model, "--calib", bad, "--out", tmp_path / "x.tflite"), "NaN"),
+                      (("prune", model, "--sparsity", "2:2", "--out", tmp_path / "x.onnx"), "N:M"),
+                      (("prune", model, "--sparsity", "1.2", "--out", tmp_path / "x.onnx"), "(0, 1)"),
+                      (("quantize", tmp_path / "nope.onnx", "--calib", "digits", "--out", tmp_path / "x.tflite"),
+                       "No such")]:
+        r = _run(*args)
+        assert r.exit_code == 1 and msg in r.output, r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.npy", "m.onnx"]
