@@ -171,7 +171,7 @@ def test_api_load_accepts_bytes_and_refuses_other_things():
     data = model_path("ad").read_bytes()
     m = mlaccel.load(data)
     assert m.graph.name == "<bytes>" and m.run(np.zeros((1, 640), np.int8)).outputs[0].shape == (1, 640)
-    with pytest.raises(ModelFileError, match="takes a .tflite path or the model's bytes, got int"):
+    with pytest.raises(ModelFileError, match="takes a .tflite or .onnx path or the model's bytes, got int"):
         mlaccel.load(123)
     with pytest.raises(MlaccelError, match="not a valid TFLite model"):
         mlaccel.load(b"not a model at all")
