@@ -9,10 +9,11 @@ import numpy as np
 
 from .data import Dataset
 from .errors import InputError
-from .kernels.requantize import round_half_away
+from .kernels.boundary import quantize_float
+from .samples import as_samples
 from .session import Model
 
-__all__ = ["EvalResult", "evaluate", "model_inputs"]
+__all__ = ["EvalResult", "evaluate", "model_inputs", "top1_agreement"]
 
 
 @dataclass(frozen=True)
@@ -47,25 +48,26 @@ class EvalResult:
 def model_inputs(model: Model, x: np.ndarray) -> np.ndarray:
     """Dataset samples shaped (and, for an int8 input, quantized) for the model's input.
 
-    Float samples in [0, 1] reach an int8 input through its own scale and zero point.
+    Float samples reach an int8 input through its own scale and zero point, rounded as TFLite's
+    QUANTIZE op rounds.
     """
     if len(model.inputs) != 1:
         raise InputError(f"Evaluation supports models with one input; this one has {len(model.inputs)}")
     t = model.inputs[0]
-    per = t.shape[1:] if t.shape[:1] == (1,) else t.shape
-    if x.shape[1:] != tuple(per):
-        if int(np.prod(x.shape[1:])) != int(np.prod(per)):
-            raise InputError(f"Dataset samples have shape {x.shape[1:]}; the model's input '{t.name}' takes {per}")
-        x = x.reshape((x.shape[0],) + tuple(per))
+    x = as_samples(x, t, "Dataset samples")
     if t.dtype == np.float32:
         return np.ascontiguousarray(x, np.float32)
     if np.issubdtype(x.dtype, np.integer):
         return x.astype(t.dtype)
     if t.quant is None:
         raise InputError(f"The model's input '{t.name}' is {t.dtype} without quantization parameters")
-    info = np.iinfo(t.dtype)
-    q = np.clip(round_half_away(x.astype(np.float64) / t.quant.s) + t.quant.zp, info.min, info.max)
-    return q.astype(t.dtype)
+    return quantize_float(x, t.quant.s, t.quant.zp, t.dtype)
+
+
+def top1_agreement(a: np.ndarray, b: np.ndarray) -> float:
+    """Fraction of samples whose top-1 classes (or outputs' arg-max) agree."""
+    a, b = (v if v.ndim == 1 else v.reshape(v.shape[0], -1).argmax(axis=1) for v in (a, b))
+    return float(np.mean(a == b))
 
 
 def _top1(model: Model, x: np.ndarray, target, threads: int | None) -> tuple[np.ndarray, float]:
@@ -84,10 +86,8 @@ def evaluate(model: Model, data: Dataset, target="reference", threads: int | Non
         raise InputError(f"Dataset '{data.name}' holds no samples")
     x = model_inputs(model, data.x)
     pred, seconds = _top1(model, x, target, threads)
-    agreement = None
     name = target if isinstance(target, str) else getattr(target, "name", str(target))
-    if name != "reference" and model.inputs[0].dtype != np.float32 or (
-            name != "reference" and any(op.type == "QUANTIZE" for op in model.graph.ops)):
-        ref, _ = _top1(model, x, "reference", threads)
-        agreement = float(np.mean(ref == pred))
+    agreement = None
+    if name != "reference":  # float models run on reference only, so this is an int8 model
+        agreement = top1_agreement(pred, _top1(model, x, "reference", threads)[0])
     return EvalResult(data.name, name, float(np.mean(pred == data.y)), len(data), agreement, seconds, pred)

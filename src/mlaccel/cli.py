@@ -24,7 +24,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from . import __version__, session
 from .errors import MlaccelError
 from .report.tables import fmt_count, fmt_shape, model_table, profile_table, speedup_table, summary_line
-from .samples import labels_for, read_input_file, resolve_model, samples_in
+from .samples import labels_for, random_input, read_input_file, resolve_model, samples_in
 from .targets import family, resolve, target_help
 
 TARGETS_HELP = escape(target_help())  # help text is rich markup: keep "[systolic]" literal
@@ -165,14 +165,7 @@ def _inputs(m: session.Model, files: list[Path], uint8_shift: bool) -> tuple[lis
         if uint8_shift:
             raise MlaccelError("--uint8-shift applies to --input files; none was given")
         rng = np.random.default_rng(0)
-        xs = []
-        for t in m.inputs:
-            if t.dtype == np.float32:
-                xs.append(rng.normal(0, 1, t.shape).astype(np.float32))
-            else:
-                info = np.iinfo(t.dtype)
-                xs.append(rng.integers(info.min, info.max + 1, t.shape).astype(t.dtype))
-        return xs, ["no --input given: using random inputs (seed 0)"]
+        return [random_input(t, rng=rng) for t in m.inputs], ["no --input given: using random inputs (seed 0)"]
     if len(files) != len(m.inputs):
         raise MlaccelError(f"The model has {len(m.inputs)} input(s) but {len(files)} --input file(s) were given")
     xs, notes = [], []

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import session
-from .accuracy import evaluate
+from .accuracy import evaluate, model_inputs, top1_agreement
 from .cli import ForceOpt, _Command, _guarded, _opt, _Progress, _typer, app, console
 from .compress.flows import calibration_samples, from_onnx, prune_float, prune_int8, qat
 from .compress.prune import parse_sparsity
@@ -27,7 +27,7 @@ from .model.onnx_reader import onnx_input_shapes
 from .model.onnx_writer import serialize_onnx
 from .model.writer import serialize_tflite
 from .report.tables import fmt_count
-from .samples import resolve_model
+from .samples import golden_cases, golden_input, random_input, resolve_model
 
 compress_app = _typer("Compression reports.")
 app.add_typer(compress_app, name="compress")
@@ -61,7 +61,7 @@ def _pct(a: float | None) -> str:
 
 def _labeled(spec: str):
     """A labeled dataset for a data spec, or None for unlabeled calibration arrays (.npy)."""
-    return None if str(spec).endswith(".npy") else load_dataset("digits:test" if spec == "digits" else spec)
+    return None if str(spec).endswith(".npy") else load_dataset(spec)
 
 
 @app.command(cls=_Command)
@@ -78,7 +78,7 @@ def train(recipe: Annotated[str, typer.Argument(help=f"One of: {', '.join(RECIPE
     with _Progress(f"training {recipe}", delay=0.2) as progress:
         module = train_recipe(recipe, epochs=epochs, seed=seed, progress=lambda e, n: progress(e, n, f"epoch {e}"))
     data = torch_to_onnx(module, np.zeros((1, 1, 8, 8), np.float32))
-    acc = evaluate(session.load(data), load_dataset("digits:test")).accuracy
+    acc = evaluate(session.load(data), load_dataset("digits")).accuracy
     _write(out, data)
     console.print(escape(f"wrote {out} ({fmt_count(len(data))}B): {RECIPES[recipe]}; "
                          f"float accuracy {_pct(acc)} on digits:test"), highlight=False)
@@ -113,7 +113,7 @@ def quantize_cmd(
     if qat_epochs:
         if str(calib).endswith(".npy"):
             raise InputError("--qat-epochs needs labeled data (a dataset name or a .npz with x and y)")
-        train_data = load_dataset("digits:train" if calib == "digits" else calib)
+        train_data = load_dataset(calib, split="train")
         with _Progress("QAT", delay=0.2) as progress:
             q, _ = qat(graph, train_data, qat_epochs, config, progress=lambda e, n: progress(e, n, f"epoch {e}"))
     else:
@@ -125,9 +125,8 @@ def quantize_cmd(
     size_f = sum(t.nbytes for t in graph.tensors if t.is_constant)
     size_q = sum(t.nbytes for t in q.tensors if t.is_constant)
     console.print(escape(f"wrote {out}: {len(data)} bytes; weights {fmt_count(size_f)}B float -> "
-                         f"{fmt_count(size_q)}B int{'8' if weight_bits == '8' else ' ' + weight_bits}, "
-                         f"{'per-tensor' if per_tensor else 'per-channel'}, {method}, {x.shape[0]} calibration samples"),
-                  highlight=False)
+                         f"{fmt_count(size_q)}B ({weight_bits} bits, {'per-tensor' if per_tensor else 'per-channel'}), "
+                         f"{method} on {x.shape[0]} calibration samples"), highlight=False)
     if test is not None:
         console.print(escape(f"accuracy on {test.name}: float {_pct(before)} -> int8 {_pct(after)}"), highlight=False)
 
@@ -156,7 +155,7 @@ def prune(model: Annotated[str, typer.Argument(help="A float .onnx or an int8 .t
         raise InputError("--finetune applies to float .onnx models; a .tflite is pruned without retraining "
                          "(quantize the fine-tuned .onnx instead)")
     if is_onnx:
-        train_data = load_dataset("digits:train" if finetune == "digits" else finetune) if finetune else None
+        train_data = load_dataset(finetune, split="train") if finetune else None
         with _Progress("fine-tuning", delay=0.2) as progress:
             g, notes = prune_float(m.graph, spec, train_data, epochs if finetune else 0,
                                    progress=lambda e, n: progress(e, n, f"epoch {e}"))
@@ -167,7 +166,7 @@ def prune(model: Annotated[str, typer.Argument(help="A float .onnx or an int8 .t
     pruned = session.load(blob)
     for n in notes:
         console.print(escape(f"note: {n}"), style="dim", highlight=False)
-    test = load_dataset("digits:test" if data == "digits" else data) if data else None
+    test = load_dataset(data) if data else None
     if test is not None:
         console.print(escape(f"accuracy on {test.name}: {_pct(evaluate(m, test).accuracy)} -> "
                              f"{_pct(evaluate(pruned, test).accuracy)}"), highlight=False)
@@ -183,29 +182,18 @@ def prune(model: Annotated[str, typer.Argument(help="A float .onnx or an int8 .t
 
 
 def _agreement(base: session.Model, pruned: session.Model, data) -> tuple[float, int]:
-    """Top-1 agreement on the model's shipped sample inputs, a dataset, or 64 seeded random inputs."""
-    from .samples import golden_cases, golden_input
-
+    """Top-1 agreement on ``data``, else the model's shipped sample inputs, else 64 seeded random inputs."""
     t = base.inputs[0]
-    xs = []
-    name = Path(str(base.source)).name if isinstance(base.source, str) else ""
-    try:
-        xs = [golden_input(c, t) for c in golden_cases() if Path(c.model).name == name and c.input]
-    except MlaccelError:
-        xs = []
     if data is not None:
-        from .accuracy import model_inputs
         x = model_inputs(base, data.x)
-    elif xs:
-        x = np.stack(xs)
     else:
-        info = np.iinfo(t.dtype) if t.dtype != np.float32 else None
-        rng = np.random.default_rng(0)
-        x = (rng.integers(info.min, info.max + 1, (64,) + t.shape[1:]).astype(t.dtype) if info
-             else rng.random((64,) + t.shape[1:], np.float32))
-    a = base.run(x).outputs[0].reshape(len(x), -1).argmax(1)
-    b = pruned.run(x).outputs[0].reshape(len(x), -1).argmax(1)
-    return float(np.mean(a == b)), len(x)
+        name = Path(base.source).name if isinstance(base.source, str) else ""
+        try:
+            xs = [golden_input(c, t) for c in golden_cases() if Path(c.model).name == name and c.input]
+        except MlaccelError:  # no shipped models folder
+            xs = []
+        x = np.stack(xs) if xs else random_input(t, 64)
+    return top1_agreement(base.run(x).outputs[0], pruned.run(x).outputs[0]), len(x)
 
 
 @app.command("eval", cls=_Command)

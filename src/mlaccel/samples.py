@@ -240,3 +240,29 @@ def read_input_file(path: str | os.PathLike, tensor: Tensor, uint8_shift: bool =
 def samples_in(arr: np.ndarray, tensor: Tensor) -> int:
     """How many samples an input array holds for a tensor (1 for one sample)."""
     return max(arr.size // tensor.size, 1) if tensor.size else 1
+
+
+def random_input(t: Tensor, batch: int | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Random data for an input tensor: unit normal for float32, the full range for integers.
+
+    ``batch`` adds a leading axis of that many samples; the default generator is seeded with 0.
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    shape = t.shape if batch is None else (batch,) + (t.shape[1:] if t.shape[:1] == (1,) else t.shape)
+    if t.dtype == np.float32:
+        return rng.normal(0, 1, shape).astype(np.float32)
+    info = np.iinfo(t.dtype)
+    return rng.integers(info.min, info.max + 1, shape).astype(t.dtype)
+
+
+def as_samples(x: np.ndarray, t: Tensor, what: str = "Samples") -> np.ndarray:
+    """A batch ``(N, ...)`` reshaped to ``(N, *per-sample shape)`` of input ``t``.
+
+    Shapes that differ only in axes of size 1 (``(N, 8, 8)`` for an ``(1, 8, 8, 1)`` input) are
+    taken as the same layout; anything else is an InputError that names ``what`` and the input.
+    """
+    per = tuple(t.shape[1:] if t.shape[:1] == (1,) else t.shape)
+    x = np.asarray(x)
+    if x.ndim < 1 or [d for d in x.shape[1:] if d != 1] != [d for d in per if d != 1]:
+        raise InputError(f"{what} have shape {x.shape[1:]}; input '{t.name}' takes {per} (NHWC)")
+    return x.reshape((x.shape[0],) + per)

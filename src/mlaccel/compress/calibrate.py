@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import InputError, KernelError
 from ..graph import Graph
 from ..kernels import kernel_for
+from ..samples import as_samples
 
 __all__ = ["trace", "calibrate", "CALIBRATION_METHODS", "check_calibration"]
 
@@ -33,19 +34,13 @@ def check_calibration(graph: Graph, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         raise InputError(f"Calibration data must be floating point (the float model's input), got {x.dtype}")
-    per = t.shape[1:] if t.shape[:1] == (1,) else t.shape
-    if x.shape[1:] != tuple(per) and x.shape[1:] != tuple(t.shape):
-        if x.ndim >= 1 and int(np.prod(x.shape[1:])) == int(np.prod(per)) and 1 in (per[-1:] or (0,)):
-            x = x.reshape((x.shape[0],) + tuple(per))
-        else:
-            raise InputError(f"Calibration data has samples of shape {x.shape[1:]}; input '{t.name}' takes "
-                             f"{tuple(per)} (NHWC)")
+    x = as_samples(x, t, "Calibration samples")
     if x.shape[0] == 0:
         raise InputError("Calibration data holds no samples")
     if not np.all(np.isfinite(x)):
         bad = int(np.count_nonzero(~np.isfinite(x)))
         raise InputError(f"Calibration data contains {bad} NaN or infinite value(s)")
-    return np.ascontiguousarray(x.reshape((x.shape[0],) + tuple(t.shape[1:])), np.float32)
+    return np.ascontiguousarray(x, np.float32)
 
 
 def trace(graph: Graph, inputs: list[np.ndarray]) -> dict[int, np.ndarray]:

@@ -15,16 +15,8 @@ from .calibrate import check_calibration
 from .prune import PruneSpec, apply_masks, masks_for, polynomial_sparsity, remove_channels
 from .quantize import QuantConfig, quantize
 from .recipes import torch_to_onnx
-from .torch_graph import GraphModule, train_epochs
 
-__all__ = ["from_onnx", "from_torch", "calibration_samples", "finetune", "qat", "prune_float", "prune_int8",
-           "is_float_graph"]
-
-
-def is_float_graph(graph: Graph) -> bool:
-    """True when the graph computes in float32 (an imported ONNX or PyTorch model)."""
-    return any(t.dtype == np.float32 for t in graph.inputs) and not any(
-        op.type == "QUANTIZE" for op in graph.ops)
+__all__ = ["from_onnx", "from_torch", "calibration_samples", "finetune", "qat", "prune_float", "prune_int8"]
 
 
 def from_onnx(source: str | os.PathLike | bytes, example: np.ndarray | None = None) -> Graph:
@@ -81,8 +73,7 @@ def calibration_samples(spec: str | os.PathLike | np.ndarray, graph: Graph, onnx
             except (OSError, ValueError) as e:
                 raise InputError(f"'{s}' is not a readable .npy file: {e}") from None
         else:
-            data = load_dataset("digits:train" if s == "digits" else s)
-            x = data.x
+            x = load_dataset(s, split="train").x
     if x.ndim < 2:
         raise InputError(f"Calibration data must be a batch (N, ...), got shape {x.shape}")
     x = x[:limit] if limit else x
@@ -97,17 +88,18 @@ def finetune(graph: Graph, data: Dataset, epochs: int, masks: dict | None = None
     """
     if epochs < 1:
         raise InputError(f"epochs must be at least 1, got {epochs}")
-    module = GraphModule.build(graph, qat=qat, masks=masks)
-    x = _to_nhwc(np.asarray(data.x, np.float32), graph, None).reshape((len(data),) + graph.inputs[0].shape[1:])
+    from .torch_graph import GraphModule, train_epochs  # needs the [train] extra
+
+    module = GraphModule(graph, qat=qat, masks=masks)
+    x = np.asarray(data.x, np.float32).reshape((len(data),) + graph.inputs[0].shape[1:])
 
     def on_step(step, total):
-        if schedule is not None:
-            new = schedule(step, total, module)
-            if new is not None:
-                import torch
-                module.masks = {i: torch.tensor(m) for i, m in new.items()}
+        new = schedule(step, total, module) if schedule is not None else None
+        if new is not None:
+            module.set_masks(new)
 
-    train_epochs(module, x, data.y, epochs, lr=lr, on_step=on_step, progress=progress)
+    train_epochs(module, x, data.y, epochs, lr=lr, on_step=on_step, progress=progress,
+                 probabilities=graph.ops[-1].type == "SOFTMAX")
     return module.to_graph(), module
 
 
@@ -139,16 +131,12 @@ def prune_float(graph: Graph, spec: PruneSpec, data: Dataset | None = None, epoc
         return apply_masks(graph, masks), notes
     schedule = None
     if not spec.n:
-        start = graph
-
-        def schedule(step, total, module):
+        def schedule(step, total, module):  # re-rank every 10 steps; pruned weights stay zero
             if step % 10:
                 return None
-            s = polynomial_sparsity(step, total, spec.sparsity)
-            current = module.to_graph() if step else start
-            return masks_for(current, spec, sparsity=s)
+            return masks_for(module.to_graph(), spec, sparsity=polynomial_sparsity(step, total, spec.sparsity))
         masks = masks_for(graph, spec, sparsity=0.0)
-    graph, module = finetune(graph, data, epochs, masks=masks, schedule=schedule, lr=lr, progress=progress)
+    graph, _ = finetune(graph, data, epochs, masks=masks, schedule=schedule, lr=lr, progress=progress)
     if not spec.n:  # the schedule ends at the final sparsity; apply it exactly
         graph = apply_masks(graph, masks_for(graph, spec))
     return graph, notes

@@ -16,13 +16,13 @@ quantization parameters are kept (per-channel scales are sliced with their chann
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import InputError
 from ..graph import Graph, Op, Quant, Tensor
+from ..model.builder import rebuild
 
 __all__ = ["PruneSpec", "parse_sparsity", "magnitude_mask", "nm_mask", "polynomial_sparsity", "masks_for",
            "apply_masks", "remove_channels", "prunable_ops"]
@@ -134,36 +134,13 @@ def apply_masks(graph: Graph, masks: dict[int, np.ndarray]) -> Graph:
     return rebuild(graph, changes)
 
 
-def rebuild(graph: Graph, changes: dict[int, dict], op_attrs: dict[int, dict] | None = None) -> Graph:
-    """The same Graph with some tensors' fields (shape, data, quant) and some ops' attrs replaced."""
-    tensors = []
-    for t in graph.tensors:
-        c = changes.get(t.index)
-        if c:
-            if "data" in c and c["data"] is not None:
-                d = np.ascontiguousarray(c["data"], t.dtype)
-                d.flags.writeable = False
-                c = {**c, "data": d}
-            t = dataclasses.replace(t, **c)
-        tensors.append(t)
-
-    def sub(t):
-        return None if t is None else tensors[t.index]
-
-    ops = []
-    for op in graph.ops:
-        attrs = {**op.attrs, **(op_attrs or {}).get(op.index, {})}
-        ops.append(dataclasses.replace(op, inputs=tuple(sub(t) for t in op.inputs),
-                                       outputs=tuple(sub(t) for t in op.outputs), attrs=attrs))
-    return dataclasses.replace(graph, tensors=tuple(tensors), ops=tuple(ops),
-                               inputs=tuple(sub(t) for t in graph.inputs),
-                               outputs=tuple(sub(t) for t in graph.outputs))
-
-
-def _slice_quant(q: Quant | None, keep: np.ndarray) -> Quant | None:
-    if q is None or not q.per_axis:
-        return q
-    return Quant(q.scale[keep].copy(), q.zero_point[keep].copy(), q.axis)
+def _take(t: Tensor, keep: np.ndarray, axis: int) -> dict:
+    """The change that keeps ``keep`` along ``axis`` of a constant tensor, per-axis scales sliced with it."""
+    data = np.take(t.data, keep, axis=axis)
+    q = t.quant
+    if q is not None and q.per_axis and q.axis == axis % len(t.shape):
+        q = Quant(q.scale[keep].copy(), q.zero_point[keep].copy(), q.axis)
+    return {"shape": data.shape, "data": data, "quant": q}
 
 
 def _consumers(graph: Graph, t: Tensor) -> list[Op]:
@@ -175,11 +152,9 @@ def _plan(graph: Graph, op: Op, keep: np.ndarray) -> tuple[dict, dict] | None:
     changes: dict[int, dict] = {}
     attrs: dict[int, dict] = {}
     c = op.outputs[0].shape[-1]
-    w, b = op.inputs[1], op.input(2)
-    changes[w.index] = {"shape": (len(keep),) + w.shape[1:], "data": w.data[keep],
-                        "quant": _slice_quant(w.quant, keep)}
-    if b is not None:
-        changes[b.index] = {"shape": (len(keep),), "data": b.data.reshape(-1)[keep], "quant": _slice_quant(b.quant, keep)}
+    for t in (op.inputs[1], op.input(2)):  # the filters and their biases
+        if t is not None:
+            changes[t.index] = _take(t, keep, 0)
     frontier = [op.outputs[0]]
     outputs = {t.index for t in graph.outputs}
     while frontier:
@@ -194,14 +169,11 @@ def _plan(graph: Graph, op: Op, keep: np.ndarray) -> tuple[dict, dict] | None:
                 uw = user.inputs[1]
                 if uw.index in changes:
                     return None
-                changes[uw.index] = {"shape": uw.shape[:-1] + (len(keep),), "data": uw.data[..., keep]}
+                changes[uw.index] = _take(uw, keep, -1)
             elif user.type == "DEPTHWISE_CONV_2D" and user.attrs.get("depth_multiplier", 1) == 1:
-                uw, ub = user.inputs[1], user.input(2)
-                changes[uw.index] = {"shape": uw.shape[:-1] + (len(keep),), "data": uw.data[..., keep],
-                                     "quant": _slice_quant(uw.quant, keep)}
-                if ub is not None:
-                    changes[ub.index] = {"shape": (len(keep),), "data": ub.data.reshape(-1)[keep],
-                                         "quant": _slice_quant(ub.quant, keep)}
+                for ut, axis in ((user.inputs[1], -1), (user.input(2), 0)):
+                    if ut is not None:
+                        changes[ut.index] = _take(ut, keep, axis)
                 frontier.append(user.outputs[0])
             elif user.type == "RESHAPE" and len(t.shape) == 4 and len(user.outputs[0].shape) == 2:
                 cols = np.arange(t.size).reshape(t.shape)[..., keep].reshape(-1)
@@ -212,13 +184,11 @@ def _plan(graph: Graph, op: Op, keep: np.ndarray) -> tuple[dict, dict] | None:
                 for fc in _consumers(graph, out):
                     if fc.type != "FULLY_CONNECTED" or fc.inputs[0].index != out.index:
                         return None
-                    fw = fc.inputs[1]
-                    changes[fw.index] = {"shape": (fw.shape[0], len(cols)), "data": fw.data[:, cols]}
+                    changes[fc.inputs[1].index] = _take(fc.inputs[1], cols, 1)
                 if out.index in outputs:
                     return None
             elif user.type == "FULLY_CONNECTED" and len(t.shape) == 2 and user.inputs[0].index == t.index:
-                uw = user.inputs[1]
-                changes[uw.index] = {"shape": (uw.shape[0], len(keep)), "data": uw.data[:, keep]}
+                changes[user.inputs[1].index] = _take(user.inputs[1], keep, 1)
             else:
                 return None
     return changes, attrs

@@ -138,7 +138,10 @@ class _Ties:
             self.parent[rb] = ra
 
 
-def _activation_params(graph: Graph, ranges: dict[int, tuple[float, float]]) -> dict[int, Quant]:
+def _activation_params(graph: Graph, ranges: dict[int, tuple[float, float]],
+                       preferred: dict[int, tuple[float, float]]) -> dict[int, Quant]:
+    """One Quant per group of tied tensors: from the ``preferred`` ranges of the group where it has
+    any (QAT's learned ranges), else from the union of its calibrated ``ranges``."""
     ties = _Ties()
     fixed: dict[int, tuple[float, int]] = {}
     for op in graph.ops:
@@ -158,7 +161,8 @@ def _activation_params(graph: Graph, ranges: dict[int, tuple[float, float]]) -> 
             s, z = pinned.pop()
             q = quant(s, z)
         else:
-            q = activation_quant(min(ranges[i][0] for i in members), max(ranges[i][1] for i in members))
+            chosen = [preferred[i] for i in members if i in preferred] or [ranges[i] for i in members]
+            q = activation_quant(min(r[0] for r in chosen), max(r[1] for r in chosen))
         for i in members:
             out[i] = q
     return out
@@ -176,7 +180,8 @@ def quantize(graph: Graph, calibration: np.ndarray, config: QuantConfig = QuantC
         ``(N, *input shape)`` float samples in the graph's NHWC layout.
     config : QuantConfig
     ranges : dict, optional
-        ``{tensor index: (lo, hi)}`` that override calibrated ranges (QAT's learned ranges).
+        ``{tensor index: (lo, hi)}`` that override calibrated ranges (QAT's learned ranges), for
+        every tensor that shares its quantization with them too.
 
     Returns
     -------
@@ -184,8 +189,7 @@ def quantize(graph: Graph, calibration: np.ndarray, config: QuantConfig = QuantC
         int8 activations and weights (int32 biases); float32 at the boundary with ``float_io``.
     """
     found = calibrate(graph, calibration, config.method, config.percentile)
-    found.update(ranges or {})
-    return _Rewriter(graph, _activation_params(graph, found), config).graph()
+    return _Rewriter(graph, _activation_params(graph, found, ranges or {}), config).graph()
 
 
 class _Rewriter:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..data import digits
 from ..errors import InputError
-from .torch_graph import require_torch
+from .torch_support import require_torch
 
 __all__ = ["RECIPES", "build_recipe", "train_recipe", "torch_to_onnx"]
 
@@ -47,25 +47,14 @@ def train_recipe(name: str, epochs: int = 30, seed: int = 0, progress=None):
 
     ``progress(epoch, epochs)`` is called after each epoch.
     """
+    from .torch_graph import train_epochs
+
     torch = require_torch()
     torch.manual_seed(seed)
     model = build_recipe(name)
     data = digits("train")
-    x = torch.tensor(data.x.transpose(0, 3, 1, 2).copy())
-    y = torch.tensor(data.y)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    rng = np.random.default_rng(seed)
-    model.train()
-    for epoch in range(epochs):
-        for idx in np.array_split(rng.permutation(len(y)), max(1, len(y) // 32)):
-            i = torch.tensor(idx)
-            loss = torch.nn.functional.cross_entropy(model(x[i]), y[i])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        if progress is not None:
-            progress(epoch + 1, epochs)
-    return model.eval()
+    train_epochs(model, data.x.transpose(0, 3, 1, 2), data.y, epochs, lr=3e-3, seed=seed, progress=progress)
+    return model
 
 
 def torch_to_onnx(module, example_input) -> bytes:

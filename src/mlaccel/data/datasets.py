@@ -127,14 +127,16 @@ def _image_folder(path: Path) -> Dataset:
     return Dataset(path.name, np.stack(xs), np.array(ys, np.int64), tuple(classes))
 
 
-def load_dataset(spec: str | os.PathLike) -> Dataset:
+def load_dataset(spec: str | os.PathLike, split: str = "test") -> Dataset:
     """A dataset by name or path.
 
     Parameters
     ----------
     spec : str or path
-        ``digits`` (the test split), ``digits:train``, ``digits:test``, ``digits:all``; a ``.npz``
-        holding ``x`` and ``y``; or a folder with one subfolder of images per class.
+        ``digits`` (the ``split`` given), ``digits:train``, ``digits:test``, ``digits:all``; a
+        ``.npz`` holding ``x`` and ``y``; or a folder with one subfolder of images per class.
+    split : str
+        The digits split that a bare ``digits`` means: ``test`` to score, ``train`` to train or calibrate.
 
     Raises
     ------
@@ -143,7 +145,7 @@ def load_dataset(spec: str | os.PathLike) -> Dataset:
     """
     s = os.fspath(spec)
     if s == "digits" or s.startswith("digits:"):
-        return digits(s.partition(":")[2] or "test")
+        return digits(s.partition(":")[2] or split)
     p = Path(s)
     if p.is_dir():
         return _image_folder(p)

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import KernelError, UnsupportedOpError
 from ..graph import Op, Quant, Tensor
 
-__all__ = ["Kernel", "quant_of", "check_dtype", "tensor", "constant"]
+__all__ = ["Kernel", "quant_of", "check_dtype", "tensor", "constant", "bias"]
 
 
 @dataclass(frozen=True)
@@ -73,3 +73,15 @@ def check_dtype(op: Op, t: Tensor, role: str, *allowed) -> None:
         raise UnsupportedOpError(
             f"Op {op.label}: {role} tensor '{t.name}' is {t.dtype.name}; supported: {names}",
             op_type=op.type, op_index=op.index)
+
+
+def bias(op: Op, i: int, n: int, stored, as_type) -> np.ndarray:
+    """The op's i-th input, a bias of ``stored`` dtype, as ``n`` values of ``as_type`` (zeros if omitted)."""
+    b = op.input(i)
+    if b is None:
+        return np.zeros(n, as_type)
+    check_dtype(op, b, "bias", stored)
+    data = constant(op, i, "bias").astype(as_type).reshape(-1)
+    if data.size != n:
+        raise KernelError(f"Op {op.label}: bias has {data.size} values for {n} output channels")
+    return data

@@ -10,7 +10,7 @@ from ..graph import Op
 from .base import Kernel, check_dtype, quant_of, tensor
 from .requantize import multiply_by_quantized_multiplier, quantize_multiplier, round_half_away
 
-__all__ = ["QUANTIZE", "DEQUANTIZE"]
+__all__ = ["QUANTIZE", "DEQUANTIZE", "quantize_float"]
 
 
 @dataclass(frozen=True)
@@ -39,20 +39,27 @@ def _eval_quantize(p: QuantizeParams, inputs: list) -> np.ndarray:
     info = np.iinfo(p.dtype)
     x = inputs[0]
     if p.from_float:
-        # AffineQuantize: float32 division, std::round, static_cast<int32_t>, + zero point in int32,
-        # then the clamp. That cast of NaN or of a value outside int32 is undefined in C++; on x86-64,
-        # where the oracle (PyPI tflite-micro) runs, it gives INT32_MIN (cvttss2si's "integer
-        # indefinite"), and the zero point's addition wraps: with a negative zero point, -inf, NaN and
-        # huge values of either sign come out as +127. We reproduce that build.
-        with np.errstate(over="ignore", invalid="ignore"):
-            r = round_half_away(x.astype(np.float32) / p.scale)
-            fits = (r >= -2.0**31) & (r < 2.0**31)
-            i32 = np.where(fits, np.where(fits, r, 0).astype(np.int64), -(2**31))
-        q = (i32 + p.zero_point + 2**31) % 2**32 - 2**31
-    else:
-        q = multiply_by_quantized_multiplier(x.astype(np.int64) - p.in_zero_point, *p.multiplier)
-        q = q + p.zero_point
-    return np.clip(q, info.min, info.max).astype(p.dtype)
+        return quantize_float(x, p.scale, p.zero_point, p.dtype)
+    q = multiply_by_quantized_multiplier(x.astype(np.int64) - p.in_zero_point, *p.multiplier)
+    return np.clip(q + p.zero_point, info.min, info.max).astype(p.dtype)
+
+
+def quantize_float(x: np.ndarray, scale: float, zero_point: int, dtype=np.int8) -> np.ndarray:
+    """Float to int8 exactly as TFLite-Micro's QUANTIZE does (AffineQuantize).
+
+    Float32 division, std::round, static_cast<int32_t>, + zero point in int32, then the clamp. That
+    cast of NaN or of a value outside int32 is undefined in C++; on x86-64, where the oracle (PyPI
+    tflite-micro) runs, it gives INT32_MIN (cvttss2si's "integer indefinite"), and the zero point's
+    addition wraps: with a negative zero point, -inf, NaN and huge values of either sign come out as
+    +127. We reproduce that build.
+    """
+    info = np.iinfo(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = round_half_away(np.asarray(x).astype(np.float32) / np.float32(scale))
+        fits = (r >= -2.0**31) & (r < 2.0**31)
+        i32 = np.where(fits, np.where(fits, r, 0).astype(np.int64), -(2**31))
+    q = (i32 + zero_point + 2**31) % 2**32 - 2**31
+    return np.clip(q, info.min, info.max).astype(dtype)
 
 
 def _prepare_dequantize(op: Op) -> tuple[float, int]:

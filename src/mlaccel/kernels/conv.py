@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import KernelError
 from ..graph import Op
-from .base import Kernel, check_dtype, constant, quant_of, tensor
+from .base import Kernel, bias, check_dtype, constant, quant_of, tensor
 from . import loops
 from .requantize import Requant, activation_range
 from .window import Window, window_of
@@ -59,17 +59,6 @@ def _per_channel_multipliers(op: Op, n_channels: int) -> np.ndarray:
     return in_s * f_scale / out_s
 
 
-def _bias(op: Op, i: int, n: int) -> np.ndarray:
-    b = op.input(i)
-    if b is None:
-        return np.zeros(n, np.int64)
-    check_dtype(op, b, "bias", np.int32)
-    data = constant(op, i, "bias").astype(np.int64).reshape(-1)
-    if data.size != n:
-        raise KernelError(f"Op {op.label}: bias has {data.size} values for {n} output channels")
-    return data
-
-
 @dataclass(frozen=True)
 class ConvParams:
     window: Window
@@ -101,7 +90,7 @@ def prepare_conv(op: Op) -> ConvParams:
     per_g = c_out // groups
     mats = filt.reshape(groups, per_g, k_h * k_w * c_in_g).transpose(0, 2, 1).astype(ft)
     return ConvParams(win, -quant_of(op, x, "input").zp, x.shape, out.shape, groups,
-                      np.ascontiguousarray(mats), _bias(op, 2, c_out),
+                      np.ascontiguousarray(mats), bias(op, 2, c_out, np.int32, np.int64),
                       _requant_for(op, _per_channel_multipliers(op, c_out), c_out))
 
 
@@ -160,7 +149,7 @@ def prepare_depthwise(op: Op) -> DepthwiseParams:
         raise KernelError(f"Op {op.label}: {c_in} input channels, filter {filt.shape}, output {out.shape}")
     win = window_of(op, x.shape, k_h, k_w, out.shape)
     return DepthwiseParams(win, -quant_of(op, x, "input").zp, x.shape, out.shape, c_out // c_in,
-                           np.ascontiguousarray(filt[0], np.int32), _bias(op, 2, c_out),
+                           np.ascontiguousarray(filt[0], np.int32), bias(op, 2, c_out, np.int32, np.int64),
                            _requant_for(op, _per_channel_multipliers(op, c_out), c_out))
 
 
@@ -205,7 +194,7 @@ def prepare_fully_connected(op: Op) -> FullyConnectedParams:
     real = _per_channel_multipliers(op, c_out)
     ft = exact_float_type(np.abs(filt).sum(axis=1))
     return FullyConnectedParams(-quant_of(op, x, "input").zp, depth, out.shape,
-                                np.ascontiguousarray(filt.T.astype(ft)), _bias(op, 2, c_out),
+                                np.ascontiguousarray(filt.T.astype(ft)), bias(op, 2, c_out, np.int32, np.int64),
                                 _requant_for(op, real, c_out))
 
 

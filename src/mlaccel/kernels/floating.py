@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import KernelError
 from ..graph import Op
 from . import loops
-from .base import Kernel, check_dtype, constant, tensor
+from .base import Kernel, bias, check_dtype, constant, tensor
 from .elementwise import align
 from .shape import CONCATENATION, PAD, RESHAPE, STRIDED_SLICE
 from .window import Window, padded, taps, window_of
@@ -25,7 +25,7 @@ _F32 = np.float32
 
 
 def apply_activation(x: np.ndarray, activation: str, label: str = "") -> np.ndarray:
-    """A fused activation (``"NONE"``, ``"RELU"``, ``"RELU6"``, ``"RELU_N1_TO_1"``, ``"TANH"``) in place where possible."""
+    """Apply a fused activation (NONE, RELU, RELU6, RELU_N1_TO_1, TANH), in place where possible."""
     if activation == "NONE":
         return x
     if activation == "RELU":
@@ -43,15 +43,6 @@ def _check_float(op: Op, *roles: tuple[int, str]) -> None:
     for i, role in roles:
         check_dtype(op, tensor(op, i, role), role, _F32)
     check_dtype(op, tensor(op, 0, "output", output=True), "output", _F32)
-
-
-def _bias(op: Op, n: int) -> np.ndarray:
-    if op.input(2) is None:
-        return np.zeros(n, _F32)
-    b = constant(op, 2, "bias").astype(_F32).reshape(-1)
-    if b.size != n:
-        raise KernelError(f"Op {op.label}: bias has {b.size} values for {n} output channels")
-    return b
 
 
 @dataclass(frozen=True)
@@ -79,7 +70,7 @@ def _prepare_conv(op: Op) -> ConvParams:
     groups = c_in // c_in_g
     win = window_of(op, x.shape, k_h, k_w, out.shape)
     mats = filt.reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
-    return ConvParams(win, x.shape, out.shape, groups, np.ascontiguousarray(mats), _bias(op, c_out),
+    return ConvParams(win, x.shape, out.shape, groups, np.ascontiguousarray(mats), bias(op, 2, c_out, _F32, _F32),
                       op.attrs.get("activation", "NONE"), op.label)
 
 
@@ -113,7 +104,7 @@ def _prepare_depthwise(op: Op) -> ConvParams:
     win = window_of(op, x.shape, k_h, k_w, out.shape)
     # weights (KH, KW, C*m); groups holds the depth multiplier
     return ConvParams(win, x.shape, out.shape, c_out // c_in, np.ascontiguousarray(filt[0]),
-                      _bias(op, c_out), op.attrs.get("activation", "NONE"), op.label)
+                      bias(op, 2, c_out, _F32, _F32), op.attrs.get("activation", "NONE"), op.label)
 
 
 def _eval_depthwise(p: ConvParams, inputs: list) -> np.ndarray:
@@ -147,7 +138,7 @@ def _prepare_fc(op: Op) -> FullyConnectedParams:
     c_out, depth = w.shape
     if x.size % depth or out.size != (x.size // depth) * c_out:
         raise KernelError(f"Op {op.label}: input {x.shape} and weights {w.shape} do not give output {out.shape}")
-    return FullyConnectedParams(depth, out.shape, np.ascontiguousarray(w.T), _bias(op, c_out),
+    return FullyConnectedParams(depth, out.shape, np.ascontiguousarray(w.T), bias(op, 2, c_out, _F32, _F32),
                                 op.attrs.get("activation", "NONE"), op.label)
 
 

@@ -1,12 +1,14 @@
-"""Build a Graph op by op, for single-op test models and, later, for quantization."""
+"""Build a Graph op by op (test models, quantization), or rebuild one with some tensors changed (pruning, training)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
 from ..graph import Graph, Op, Quant, Tensor
 
-__all__ = ["GraphBuilder", "quant"]
+__all__ = ["GraphBuilder", "quant", "rebuild"]
 
 
 def quant(scale, zero_point=0, axis: int = 0) -> Quant:
@@ -54,3 +56,29 @@ class GraphBuilder:
         """Freeze into a Graph with the given graph inputs and outputs."""
         return Graph(tuple(self.tensors), tuple(self.ops), tuple(inputs), tuple(outputs), name,
                      self.description)
+
+
+def rebuild(graph: Graph, changes: dict[int, dict], op_attrs: dict[int, dict] | None = None) -> Graph:
+    """The same Graph with some tensors' fields (shape, data, quant) and some ops' attrs replaced."""
+    tensors = []
+    for t in graph.tensors:
+        c = changes.get(t.index)
+        if c:
+            if "data" in c and c["data"] is not None:
+                d = np.ascontiguousarray(c["data"], t.dtype)
+                d.flags.writeable = False
+                c = {**c, "data": d}
+            t = dataclasses.replace(t, **c)
+        tensors.append(t)
+
+    def sub(t):
+        return None if t is None else tensors[t.index]
+
+    ops = []
+    for op in graph.ops:
+        attrs = {**op.attrs, **(op_attrs or {}).get(op.index, {})}
+        ops.append(dataclasses.replace(op, inputs=tuple(sub(t) for t in op.inputs),
+                                       outputs=tuple(sub(t) for t in op.outputs), attrs=attrs))
+    return dataclasses.replace(graph, tensors=tuple(tensors), ops=tuple(ops),
+                               inputs=tuple(sub(t) for t in graph.inputs),
+                               outputs=tuple(sub(t) for t in graph.outputs))

@@ -3,7 +3,8 @@
 ONNX lays images out NCHW; the Graph keeps TFLite's NHWC. Every ONNX value therefore carries the
 permutation that takes its ONNX layout to the layout it is stored in (``(0, 2, 3, 1)`` for images),
 and the ops that only change layout (Flatten, Reshape, Transpose) change that permutation instead of
-moving data where they can. BatchNormalization folds into the convolution before it; ReLU and ReLU6
+moving data where they can. Nodes whose inputs are all constants (shape arithmetic) are evaluated
+once, before anything else. BatchNormalization folds into the convolution before it; ReLU and ReLU6
 fuse into the op before them, as TFLite fuses them; Dropout and Identity vanish.
 """
 
@@ -27,7 +28,7 @@ _ALIASES = ("Dropout", "Identity")
 _ACTS = ("Relu", "Clip")
 SUPPORTED_ONNX_OPS = ("Conv", "Gemm", "MatMul", "Relu", "Clip", "Sigmoid", "Tanh", "Add", "Sub", "Mul",
                       "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose",
-                      "Concat", "Pad", "Softmax", "BatchNormalization", "Dropout", "Identity", "Constant")
+                      "Concat", "Pad", "Softmax", "BatchNormalization", "Dropout", "Identity")
 
 
 def _onnx():
@@ -79,11 +80,46 @@ def parse_onnx(data: bytes, name: str = "<bytes>", input_shapes: dict[str, tuple
         raise ModelFormatError(f"'{name}' uses ONNX opset {opset}; mlaccel reads opset {MIN_OPSET} or newer "
                                f"(re-export, e.g. torch.onnx.export(..., opset_version=17))")
     _fix_input_shapes(model, name, input_shapes or {})
-    try:
-        model = onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
-    except Exception as e:  # noqa: BLE001
-        raise ModelFormatError(f"'{name}': ONNX shape inference failed: {e}") from None
+    # Twice: the first pass's shapes let Shape nodes of static tensors fold in the second.
+    for _ in range(2):
+        _fold_constants(model, name)
+        try:
+            model = onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
+        except Exception as e:  # noqa: BLE001
+            raise ModelFormatError(f"'{name}': ONNX shape inference failed: {e}") from None
     return _Importer(model, name).graph()
+
+
+def _fold_constants(model, name: str) -> None:
+    """Replace every node whose inputs are all constants (shape arithmetic, casts, Constant nodes,
+    Shape of a tensor of known shape) by initializers, evaluated with ONNX's reference runtime."""
+    from onnx import numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    consts = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    shapes = {}
+    for vi in list(model.graph.value_info) + list(model.graph.input):
+        dims = vi.type.tensor_type.shape.dim
+        if dims and all(d.HasField("dim_value") for d in dims):
+            shapes[vi.name] = np.array([d.dim_value for d in dims], np.int64)
+    keep = []
+    for node in model.graph.node:
+        if node.op_type == "Shape" and node.input[0] in shapes and len(node.attribute) == 0:
+            outs = [shapes[node.input[0]]]
+        elif all(not i or i in consts for i in node.input):
+            try:
+                outs = ReferenceEvaluator(node).run(None, {i: consts[i] for i in node.input if i})
+            except Exception as e:  # noqa: BLE001 - any failure is the node's
+                raise ModelFormatError(f"ONNX model '{name}': node '{node.name}' ({node.op_type}) has only "
+                                       f"constant inputs, but evaluating it failed: {e}") from None
+        else:
+            keep.append(node)
+            continue
+        for out, arr in zip(node.output, outs):
+            consts[out] = np.asarray(arr)
+            model.graph.initializer.append(numpy_helper.from_array(consts[out], out))
+    del model.graph.node[:]
+    model.graph.node.extend(keep)
 
 
 def onnx_input_shapes(data: bytes) -> dict[str, tuple]:
@@ -250,16 +286,8 @@ class _Importer:
             v = self.new(vi.name, shape, _NCHW if len(shape) == 4 else tuple(range(len(shape))))
             self.values[vi.name] = v
             inputs.append(v.tensor)
-        for node in self.model.graph.node:  # constants first: fusion looks ahead at Clip bounds
-            if node.op_type == "Constant":
-                self._Constant(node)
-                self.skip.add(id(node))
         for node in self.model.graph.node:
             if id(node) in self.skip:
-                continue
-            if node.input and all(not i or (i in self.values and self.values[i].const is not None)
-                                  for i in node.input):
-                self._fold(node)
                 continue
             handler = getattr(self, "_" + node.op_type, None)
             if handler is None or node.domain not in ("", "ai.onnx"):
@@ -278,26 +306,6 @@ class _Importer:
         return self.g.build(inputs, outputs, name=self.name)
 
     # -- ops -------------------------------------------------------------------------------
-
-    def _Constant(self, node):
-        a = self.attrs(node)
-        if "value" not in a:
-            raise self.fail(node, "only tensor-valued Constant nodes are supported")
-        arr = self.to_array(a["value"])
-        self.values[node.output[0]] = _Value(None, arr, arr.shape, tuple(range(arr.ndim)))
-
-    def _fold(self, node):
-        """Evaluate a node whose inputs are all constants (shape arithmetic, casts) with ONNX's reference."""
-        from onnx.reference import ReferenceEvaluator
-
-        try:
-            feeds = {i: self.values[i].const for i in node.input if i}
-            outs = ReferenceEvaluator(node).run(None, feeds)
-        except Exception as e:  # noqa: BLE001 - any failure is the node's
-            raise self.fail(node, f"folding its constant inputs failed: {e}") from None
-        for name, arr in zip(node.output, outs):
-            arr = np.asarray(arr)
-            self.values[name] = _Value(None, arr, arr.shape, tuple(range(arr.ndim)))
 
     def _alias(self, node):
         self.values[node.output[0]] = self.value(node, 0)
@@ -334,10 +342,10 @@ class _Importer:
         return "VALID", pads, attrs
 
     def _explicit_pad(self, node, x: _Value, pads: list) -> _Value:
-        t, l, b, r = pads
-        paddings = np.array([[0, 0], [t, b], [l, r], [0, 0]], np.int32)
+        top, left, bottom, right = pads
+        paddings = np.array([[0, 0], [top, bottom], [left, right], [0, 0]], np.int32)
         n, c, h, w = x.shape
-        out = self.new(node.output[0] + "/pad", (n, c, h + t + b, w + l + r), _NCHW)
+        out = self.new(node.output[0] + "/pad", (n, c, h + top + bottom, w + left + right), _NCHW)
         pt = self.g.tensor(node.output[0] + "/paddings", (4, 2), np.int32, data=paddings)
         self.g.op("PAD", [x.tensor, pt], [out.tensor])
         return out

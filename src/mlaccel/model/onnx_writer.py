@@ -67,8 +67,9 @@ class _Writer:
         self.nodes.append(self.h.make_node(op_type, ins, [out], name=self.fresh(op_type), **attrs))
         return out
 
-    def activation(self, op: Op, pre: str, out: str) -> None:
-        a = op.attrs.get("activation", "NONE")
+    def activation(self, op: Op, pre: str, out: str, a: str | None = None) -> None:
+        """The op's fused activation (or ``a``) from ``pre`` to ``out`` as its own ONNX node."""
+        a = op.attrs.get("activation", "NONE") if a is None else a
         if a == "NONE":
             self.node("Identity", [pre], out)
         elif a == "RELU":
@@ -93,7 +94,7 @@ class _Writer:
         return {"strides": [w.stride_h, w.stride_w], "pads": [w.pad_top, w.pad_left, w.pad_bottom, w.pad_right]}
 
     def op(self, op: Op) -> None:
-        if op.inputs and any(t is not None and t.dtype != np.float32 and t.is_constant is False for t in op.inputs):
+        if any(t is not None and not t.is_constant and t.dtype != np.float32 for t in op.inputs):
             raise ModelFormatError(f"Op {op.label}: only float32 graphs can be written as ONNX")
         out = op.outputs[0].name
         t = op.type
@@ -132,7 +133,7 @@ class _Writer:
         elif t in ("RELU", "TANH", "LOGISTIC"):
             self.node({"RELU": "Relu", "TANH": "Tanh", "LOGISTIC": "Sigmoid"}[t], [op.inputs[0].name], out)
         elif t == "RELU6":
-            self.activation(dataclass_like(op, "RELU6"), op.inputs[0].name, out)
+            self.activation(op, op.inputs[0].name, out, "RELU6")
         elif t == "SOFTMAX":
             rank = len(op.inputs[0].shape)
             if op.attrs.get("beta", 1.0) != 1.0:
@@ -167,9 +168,3 @@ class _Writer:
         shape_init = self.init(self.fresh("shape"), np.array(shape, np.int64))
         return self.node("Reshape", [src, shape_init], self.fresh(x.name))
 
-
-def dataclass_like(op: Op, activation: str) -> Op:
-    """The op with a fused activation attribute, for writing a standalone activation the fused way."""
-    import dataclasses
-
-    return dataclasses.replace(op, attrs={**op.attrs, "activation": activation})
