@@ -193,22 +193,27 @@ def _print_output(t, y: np.ndarray, labels: list[str] | None) -> None:
         console.print(f"top-1: [bold green]{escape(', '.join(named))}[/]")
 
 
+def _check_output(path: Path, option: str, suffixes: list[str], force: bool, what: str = "file type") -> None:
+    """Refuse an output path before any work is done: a folder, a suffix not in ``suffixes``, a
+    missing parent folder, or an existing file without ``--force``."""
+    if path.is_dir():
+        raise MlaccelError(f"{option} '{path}' is a folder; give a file name such as {path / ('out' + suffixes[0])}")
+    if path.suffix.lower() not in suffixes:
+        raise MlaccelError(f"{option} '{path}': unknown {what} '{path.suffix}'; use {', '.join(suffixes)}")
+    if not path.parent.is_dir():
+        raise MlaccelError(f"{option} '{path}': folder '{path.parent}' does not exist")
+    if path.exists() and not force:
+        raise MlaccelError(f"{option} '{path}' already exists; add --force to overwrite it")
+
+
 def _check_plot(plot: Path, force: bool) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    if plot.is_dir():
-        raise MlaccelError(f"--plot '{plot}' is a folder; give a file name such as {plot / 'layers.png'}")
-    kinds = Figure().canvas.get_supported_filetypes()
-    if plot.suffix.lstrip(".").lower() not in kinds:
-        raise MlaccelError(f"--plot '{plot}': unknown image type '{plot.suffix}'; use one of "
-                           f"{', '.join('.' + k for k in sorted(kinds))}")
-    if not plot.parent.is_dir():
-        raise MlaccelError(f"--plot '{plot}': folder '{plot.parent}' does not exist")
-    if plot.exists() and not force:
-        raise MlaccelError(f"--plot '{plot}' already exists; add --force to overwrite it")
+    kinds = sorted("." + k for k in Figure().canvas.get_supported_filetypes())
+    _check_output(plot, "--plot", [".png"] + [k for k in kinds if k != ".png"], force, "image type")
 
 
 @app.command(cls=_Command, epilog="Targets:\n\n\b\n" + TARGETS_HELP)

@@ -10,11 +10,10 @@ from typing import Annotated, Optional
 import numpy as np
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from . import session
 from .accuracy import evaluate, model_inputs, top1_agreement
-from .cli import ForceOpt, _Command, _guarded, _opt, _Progress, _typer, app, console
+from .cli import ForceOpt, _check_output, _Command, _guarded, _opt, _Progress, _typer, app, console
 from .compress.flows import calibration_samples, from_onnx, prune_float, prune_int8, qat
 from .compress.prune import parse_sparsity
 from .compress.quantize import QuantConfig, parse_weight_bits, quantize
@@ -22,11 +21,10 @@ from .compress.recipes import RECIPES, torch_to_onnx, train_recipe
 from .compress.report import layer_figures
 from .data import load_dataset
 from .errors import InputError, MlaccelError
-from .graph import Graph
 from .model.onnx_reader import onnx_input_shapes
 from .model.onnx_writer import serialize_onnx
 from .model.writer import serialize_tflite
-from .report.tables import fmt_count
+from .report.tables import compression_table, fmt_count
 from .samples import golden_cases, golden_input, random_input, resolve_model
 
 compress_app = _typer("Compression reports.")
@@ -36,12 +34,7 @@ OutOpt = Annotated[Path, _opt("--out", "-o", help="Output file", metavar="FILE")
 
 
 def _check_out(out: Path, suffix: str, force: bool) -> None:
-    if out.suffix.lower() != suffix:
-        raise InputError(f"--out '{out}' must end in {suffix}")
-    if out.exists() and not force:
-        raise InputError(f"--out '{out}' already exists; add --force to overwrite it")
-    if not out.parent.is_dir():
-        raise InputError(f"--out '{out}': folder '{out.parent}' does not exist")
+    _check_output(out, "--out", [suffix], force, "model type")
 
 
 def _write(out: Path, data: bytes) -> None:
@@ -233,23 +226,4 @@ def report(model: Annotated[str, typer.Argument(help="A .tflite or .onnx model",
         console.print(escape(f"accuracy on {ds.name}: before {_pct(before)}, after {_pct(after)}"), highlight=False)
 
 
-def compression_table(graph: Graph, title: str = "") -> Table:
-    """The rich table of :func:`~mlaccel.compress.report.layer_figures`, with a total row."""
-    figs = layer_figures(graph)
-    t = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
-    for name, just in (("layer", "left"), ("bits", "right"), ("sparse", "right"), ("dense", "right"),
-                       ("bitmask", "right"), ("CSR", "right"), ("2:4", "right")):
-        t.add_column(name, justify=just)
-    for f in figs:
-        t.add_row(escape(f.op), str(f.bits), f"{f.sparsity:.0%}", fmt_count(f.dense), fmt_count(f.bitmask),
-                  fmt_count(f.csr), "—" if f.nm24 is None else fmt_count(f.nm24))
-    if figs:
-        params, nnz = sum(f.params for f in figs), sum(f.nonzero for f in figs)
-        nm = None if any(f.nm24 is None for f in figs) else sum(f.nm24 for f in figs)
-        t.add_row("[bold]total[/]", "", f"{1 - nnz / params:.0%}", fmt_count(sum(f.dense for f in figs)),
-                  fmt_count(sum(f.bitmask for f in figs)), fmt_count(sum(f.csr for f in figs)),
-                  "—" if nm is None else fmt_count(nm))
-    return t
-
-
-__all__ = ["compress_app", "compression_table"]
+__all__ = ["compress_app"]

@@ -32,17 +32,35 @@ def test_quantize_eval_prune_report(tmp_path, cnn_onnx):
 
 
 def test_bad_input_writes_nothing(tmp_path, cnn_onnx):
+    import numpy as np
+    import onnx
+
     model = tmp_path / "m.onnx"
     model.write_bytes(cnn_onnx)
     bad = tmp_path / "bad.npy"
-    import numpy as np
-
     np.save(bad, np.full((4, 1, 8, 8), np.nan, np.float32))
-    for args, msg in [(("quantize", model, "--calib", bad, "--out", tmp_path / "x.tflite"), "NaN"),
+    corrupt = tmp_path / "corrupt.onnx"
+    corrupt.write_bytes(cnn_onnx[:200] + b"\xff" * 50)
+    odd = onnx.load_from_string(cnn_onnx)
+    odd.graph.node[1].op_type = "LeakyRelu"
+    odd.graph.node[1].name = "odd_node"
+    unsupported = tmp_path / "odd.onnx"
+    unsupported.write_bytes(odd.SerializeToString())
+    tfl = tmp_path / "m.tflite"
+    assert _run("quantize", model, "--calib", "digits", "--out", tfl, "--samples", 50).exit_code == 0
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for args, msg in [(("quantize", corrupt, "--calib", "digits", "--out", tmp_path / "x.tflite"), "not a valid ONNX"),
+                      (("quantize", unsupported, "--calib", "digits", "--out", tmp_path / "x.tflite"),
+                       "odd_node' (LeakyRelu)"),
+                      (("prune", tfl, "--sparsity", "0.5", "--finetune", "digits", "--out", tmp_path / "x.tflite"),
+                       "--finetune applies to float .onnx"),
+                      (("train", "digits-mlp", "--out", model), "--force"),
+                      (("quantize", model, "--calib", "digits", "--out", tmp_path / "x.onnx"), "unknown model type"),
+                      (("eval", model, "--data", "digits", "--target", "soc:baseline"), "mlaccel quantize"),(("quantize", model, "--calib", bad, "--out", tmp_path / "x.tflite"), "NaN"),
                       (("prune", model, "--sparsity", "2:2", "--out", tmp_path / "x.onnx"), "N:M"),
                       (("prune", model, "--sparsity", "1.2", "--out", tmp_path / "x.onnx"), "(0, 1)"),
                       (("quantize", tmp_path / "nope.onnx", "--calib", "digits", "--out", tmp_path / "x.tflite"),
                        "No such")]:
         r = _run(*args)
         assert r.exit_code == 1 and msg in r.output, r.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.npy", "m.onnx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -11,6 +11,7 @@ from ..data import Dataset, load_dataset
 from ..errors import InputError
 from ..graph import Graph
 from ..model.onnx_reader import onnx_input_shapes, parse_onnx, read_onnx
+from ..samples import as_samples
 from .calibrate import check_calibration
 from .prune import PruneSpec, apply_masks, masks_for, polynomial_sparsity, remove_channels
 from .quantize import QuantConfig, quantize
@@ -40,9 +41,9 @@ def from_torch(module, example_input) -> Graph:
 
 
 def _to_nhwc(x: np.ndarray, graph: Graph, onnx_shape: tuple | None) -> np.ndarray:
-    t = graph.inputs[0]
-    if onnx_shape is not None and len(onnx_shape) == 4 and x.ndim == 4 and x.shape[1:] == tuple(onnx_shape[1:]) \
-            and x.shape[1:] != t.shape[1:]:
+    """Samples in the ONNX model's NCHW layout, transposed to the Graph's NHWC; others as they are."""
+    nchw = tuple(onnx_shape[1:]) if onnx_shape is not None and len(onnx_shape) == 4 else None
+    if x.ndim == 4 and x.shape[1:] == nchw and nchw != graph.inputs[0].shape[1:]:
         return x.transpose(0, 2, 3, 1)
     return x
 
@@ -74,9 +75,7 @@ def calibration_samples(spec: str | os.PathLike | np.ndarray, graph: Graph, onnx
                 raise InputError(f"'{s}' is not a readable .npy file: {e}") from None
         else:
             x = load_dataset(s, split="train").x
-    if x.ndim < 2:
-        raise InputError(f"Calibration data must be a batch (N, ...), got shape {x.shape}")
-    x = x[:limit] if limit else x
+    x = x[:limit] if limit and x.ndim else x
     return check_calibration(graph, _to_nhwc(x, graph, onnx_shape))
 
 
@@ -91,7 +90,7 @@ def finetune(graph: Graph, data: Dataset, epochs: int, masks: dict | None = None
     from .torch_graph import GraphModule, train_epochs  # needs the [train] extra
 
     module = GraphModule(graph, qat=qat, masks=masks)
-    x = np.asarray(data.x, np.float32).reshape((len(data),) + graph.inputs[0].shape[1:])
+    x = as_samples(np.asarray(data.x, np.float32), graph.inputs[0], "Training samples")
 
     def on_step(step, total):
         new = schedule(step, total, module) if schedule is not None else None

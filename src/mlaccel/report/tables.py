@@ -1,4 +1,4 @@
-"""Terminal tables (rich) for models and per-op profiles."""
+"""Terminal tables (rich) for models, per-op profiles and compression."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import Callable, Iterable
 from rich.markup import escape
 from rich.table import Table
 
+from ..compress.report import layer_figures
 from ..graph import Graph, Op
 from ..stats import Stats
 from ..workload import work_of
 
 __all__ = ["model_table", "profile_table", "speedup_table", "summary_line", "fmt_count", "fmt_shape",
-           "fmt_seconds", "fmt_energy", "COLUMNS", "Column"]
+           "fmt_seconds", "fmt_energy", "COLUMNS", "Column", "compression_table"]
 
 
 def fmt_count(n: float) -> str:
@@ -208,3 +209,22 @@ def summary_line(total: Stats) -> str:
     if total.energy_pj:
         parts.append(fmt_energy(total.energy_total_pj))
     return ", ".join(parts)
+
+
+def compression_table(graph: Graph, title: str = "") -> Table:
+    """Per weighted layer: bits, sparsity, bytes dense, bitmask, CSR and 2:4 (see
+    :func:`~mlaccel.compress.report.layer_figures`), with a total row."""
+    figs = layer_figures(graph)
+    t = _table(title)
+    for name in ("layer", "bits", "sparse", "dense", "bitmask", "CSR", "2:4"):
+        t.add_column(name, justify="left" if name == "layer" else "right")
+    for f in figs:
+        t.add_row(escape(f.op), str(f.bits), f"{f.sparsity:.0%}", fmt_count(f.dense), fmt_count(f.bitmask),
+                  fmt_count(f.csr), "—" if f.nm24 is None else fmt_count(f.nm24))
+    if figs:
+        params, nnz = sum(f.params for f in figs), sum(f.nonzero for f in figs)
+        nm = None if any(f.nm24 is None for f in figs) else sum(f.nm24 for f in figs)
+        t.add_row("[bold]total[/]", "", f"{1 - nnz / params:.0%}", fmt_count(sum(f.dense for f in figs)),
+                  fmt_count(sum(f.bitmask for f in figs)), fmt_count(sum(f.csr for f in figs)),
+                  "—" if nm is None else fmt_count(nm))
+    return t
