@@ -1,4 +1,5 @@
-"""Checks of a run's outputs: against TFLite-Micro (the oracle), the goldens, or another run.
+"""Checks of a run's outputs: against TFLite-Micro (the int8 oracle), ONNX Runtime (the float
+oracle), the goldens, or another run.
 
 The CLI, the demo and the benchmarks all check through these functions, so there is one
 definition of "bit-exact".
@@ -12,10 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MlaccelError
+from .kernels import is_float_op
 from .samples import GoldenCase, check_value, golden_cases, golden_input, models_dir
 from .session import Model, Result
 
-__all__ = ["Agreement", "against_tflm", "golden_set", "against_goldens", "same_outputs", "bit_equal"]
+__all__ = ["Agreement", "against_tflm", "against_onnxruntime", "against_oracle", "golden_set", "against_goldens",
+           "same_outputs", "bit_equal", "FLOAT_RTOL"]
+
+FLOAT_RTOL = 1e-5  # float32 outputs agree with ONNX Runtime to this, relative to the output's magnitude
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,54 @@ def against_tflm(model: Model, inputs: list[np.ndarray], result: Result) -> Agre
         elif first is None:
             first = i
     return Agreement(batch, equal, first)
+
+
+def against_onnxruntime(model: Model, inputs: list[np.ndarray], result: Result) -> Agreement:
+    """Run every sample of a float ONNX model through ONNX Runtime and compare with ``result``'s outputs.
+
+    A sample agrees when every output is within :data:`FLOAT_RTOL` of ONNX Runtime's, relative to
+    that output's largest magnitude (summation order differs between BLAS libraries). Images are
+    given to ONNX Runtime in its NCHW layout and its outputs read back as NHWC.
+    """
+    from .oracle import ort_session
+
+    if model.source is None:
+        raise MlaccelError("This model has no file or bytes to give ONNX Runtime; load it with mlaccel.load")
+    sess = ort_session(model.source)
+    names = [i.name for i in sess.get_inputs()]
+    arrays, batch, _ = model._check_inputs(inputs)
+    ours = _per_sample(model, result.outputs, batch)
+    equal, first = 0, None
+    for i in range(batch):
+        feed = {n: _onnx_layout(x[i].reshape(t.shape)) for n, x, t in zip(names, arrays, model.inputs)}
+        theirs = [_onnx_layout(y, back=True) for y in sess.run(None, feed)]
+        ok = all(np.allclose(o[i].reshape(ref.shape), ref, rtol=0, atol=FLOAT_RTOL * float(np.abs(ref).max() + 1e-30))
+                 for o, ref in zip(ours, theirs))
+        if ok:
+            equal += 1
+        elif first is None:
+            first = i
+    return Agreement(batch, equal, first)
+
+
+def _onnx_layout(x: np.ndarray, back: bool = False) -> np.ndarray:
+    if x.ndim != 4:
+        return x
+    return x.transpose(0, 2, 3, 1) if back else x.transpose(0, 3, 1, 2)
+
+
+def against_oracle(model: Model, inputs: list[np.ndarray], result: Result) -> tuple[Agreement, str]:
+    """Check against the model's oracle: ONNX Runtime for float models, TFLite-Micro for int8 ones.
+
+    Returns
+    -------
+    agreement : Agreement
+    oracle : str
+        ``"ONNX Runtime"`` or ``"TFLite-Micro"``.
+    """
+    if any(is_float_op(op) for op in model.graph.ops):
+        return against_onnxruntime(model, inputs, result), "ONNX Runtime"
+    return against_tflm(model, inputs, result), "TFLite-Micro"
 
 
 def golden_set(model: Model, root: Path | None = None) -> tuple[list[GoldenCase], np.ndarray]:

@@ -229,7 +229,8 @@ def run(
     as_json: Annotated[bool, _opt("--json", help="Print one JSON object: outputs, ops, total")] = False,
     uint8_shift: Annotated[bool, _opt("--uint8-shift", help="Raw files are uint8; subtract 128 (CFU Playground "
                                                             "images)")] = False,
-    check: Annotated[bool, _opt("--check", help="Also run TFLite-Micro and compare outputs bit for bit")] = False,
+    check: Annotated[bool, _opt("--check", help="Also run the oracle and compare: TFLite-Micro bit for bit "
+                                "(int8), ONNX Runtime to 1e-5 (float)")] = False,
     plot: Annotated[Optional[Path], _opt("--plot", metavar="FILE", help="Write a per-layer plot of cycles and "
                                                                         "utilization (timed targets; .png, .svg, .pdf)")] = None,
     force: ForceOpt = False,
@@ -246,11 +247,11 @@ def run(
         res = m.run(*xs, target=target, progress=progress)
     agreement = None
     if check:
-        from .check import against_tflm
+        from .check import against_oracle
 
-        with _Progress("checking against TFLite-Micro") as progress:
-            progress(0, 1, "running TFLite-Micro")
-            agreement = against_tflm(m, xs, res)
+        with _Progress("checking against the oracle") as progress:
+            progress(0, 1, "running the oracle")
+            agreement, oracle = against_oracle(m, xs, res)
     if plot is not None:
         from .report.plots import layer_plot
 
@@ -260,7 +261,7 @@ def run(
                "outputs": [y.tolist() for y in res.outputs],
                "ops": [s.to_dict() for s in res.ops], "total": res.total.to_dict(), "notes": list(notes + list(res.notes))}
         if agreement is not None:
-            doc["bit_exact_with_tflm"] = agreement.exact
+            doc["bit_exact_with_tflm" if oracle == "TFLite-Micro" else "agrees_with_onnxruntime"] = agreement.exact
         if plot is not None:
             doc["plot"] = str(plot)
         json.dump(doc, sys.stdout)
@@ -281,8 +282,9 @@ def run(
         if plot is not None:
             console.print(f"wrote {escape(str(plot))}")
         if agreement is not None:
-            console.print(f"[bold green]bit-exact with TFLite-Micro[/] ({agreement} samples)" if agreement.exact else
-                          f"[bold red]outputs differ from TFLite-Micro[/] ({agreement} samples equal; first "
+            match = "bit-exact with TFLite-Micro" if oracle == "TFLite-Micro" else "within 1e-5 of ONNX Runtime"
+            console.print(f"[bold green]{match}[/] ({agreement} samples)" if agreement.exact else
+                          f"[bold red]outputs differ from {oracle}[/] ({agreement} samples equal; first "
                           f"difference in sample {agreement.first_mismatch})")
     if agreement is not None and not agreement.exact:
         raise typer.Exit(2)

@@ -1,4 +1,5 @@
-"""TFLite-Micro, the bit-exactness oracle, run through its PyPI Python interpreter.
+"""The oracles: TFLite-Micro for int8 models (bit-exact), through its PyPI Python interpreter, and
+ONNX Runtime for float models.
 
 Only tests, benchmarks and ``mlaccel run --check`` use it; it is the optional ``oracle`` extra.
 """
@@ -12,7 +13,7 @@ import numpy as np
 
 from .errors import MlaccelError
 
-__all__ = ["tflm_interpreter", "tflm_run", "have_tflm"]
+__all__ = ["tflm_interpreter", "tflm_run", "have_tflm", "ort_session"]
 
 _ARENA_SLACK = 16 << 20  # bytes; the hps models need far more than TFLM's 10x-model default
 
@@ -62,3 +63,19 @@ def tflm_run(model: str | os.PathLike | bytes, *inputs: np.ndarray, n_outputs: i
         it.set_input(np.ascontiguousarray(x), i)
     it.invoke()
     return [np.array(it.get_output(i)) for i in range(n_outputs)]
+
+
+def ort_session(model: str | os.PathLike | bytes):
+    """An ONNX Runtime session (CPU) for a float ONNX model file or its bytes.
+
+    Raises
+    ------
+    MlaccelError
+        ``onnxruntime`` is not installed.
+    """
+    try:
+        import onnxruntime
+    except ImportError:
+        raise MlaccelError("The float oracle needs ONNX Runtime: pip install 'mlaccel[oracle]'") from None
+    data = model if isinstance(model, (bytes, bytearray)) else Path(model).read_bytes()
+    return onnxruntime.InferenceSession(bytes(data), providers=["CPUExecutionProvider"])

@@ -64,3 +64,12 @@ def test_bad_input_writes_nothing(tmp_path, cnn_onnx):
         r = _run(*args)
         assert r.exit_code == 1 and msg in r.output, r.output
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_run_check_uses_onnxruntime_for_float_models(tmp_path, cnn_onnx):
+    model = tmp_path / "m.onnx"
+    model.write_bytes(cnn_onnx)
+    r = _run("run", model, "--check")
+    assert r.exit_code == 0 and "within 1e-5 of ONNX Runtime (1/1 samples)" in r.output, r.output
+    r = _run("run", model, "--check", "--json")
+    assert r.exit_code == 0 and '"agrees_with_onnxruntime": true' in r.output
