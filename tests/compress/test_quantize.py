@@ -101,3 +101,21 @@ def test_int4_tensors_round_trip_packed(rng):
     back = parse_tflite(serialize_tflite(graph))
     assert back.tensors[1].bits == 4 and back.tensors[1].nbytes == 8
     np.testing.assert_array_equal(back.tensors[1].data, graph.tensors[1].data)
+
+
+def test_pruned_channels_keep_their_bias(cnn_onnx, rng):
+    from mlaccel.model.builder import rebuild
+
+    graph = from_onnx(cnn_onnx)
+    fc = graph.ops[-1]
+    assert fc.type == "FULLY_CONNECTED" and fc.outputs[0] is graph.outputs[0]
+    w = np.array(fc.inputs[1].data)
+    w[:3] = 0  # three dead neurons: their outputs are the (non-zero) bias alone
+    dead = rebuild(graph, {fc.inputs[1].index: {"data": w}})
+    x = rng.random((64, 8, 8, 1), np.float32)
+    q = session.load(serialize_tflite(quantize(dead, x)))
+    f = session.Model(dead).run(x).outputs[0]
+    t, o = q.inputs[0], q.outputs[0].quant
+    xi = np.clip(np.round(x / t.quant.s) + t.quant.zp, -128, 127).astype(np.int8)
+    r = (q.run(xi).outputs[0].astype(np.float32) - o.zp) * o.s
+    assert np.abs(r - f).max() < 0.05 * np.abs(f).max()

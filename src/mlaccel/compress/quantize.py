@@ -28,7 +28,9 @@ __all__ = ["QuantConfig", "quantize", "quantize_weights", "activation_quant", "p
 WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 _TIED = ("RESHAPE", "MAX_POOL_2D", "AVERAGE_POOL_2D", "PAD", "RELU6", "CONCATENATION", "STRIDED_SLICE")
 _FIXED = {"SOFTMAX": (1 / 256, -128), "LOGISTIC": (1 / 256, -128), "TANH": (1 / 128, 0)}
-_TINY_SCALE = 1e-9  # for all-zero tensors and channels: any positive scale represents them
+# All-zero tensors and channels: any positive scale holds their zeros, but a tiny one would make
+# the bias scale (input scale x weight scale) tiny and saturate the int32 bias of a dead channel.
+_ZERO_RANGE = (0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def activation_quant(lo: float, hi: float) -> Quant:
     lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
     scale = (hi - lo) / 255.0
     if scale <= 0:
-        return quant(_TINY_SCALE, 0)
+        return activation_quant(*_ZERO_RANGE)
     scale = float(np.float32(scale))
     zp = int(np.clip(np.round(-128 - lo / scale), -128, 127))
     return quant(scale, zp)
@@ -113,7 +115,9 @@ def quantize_weights(w: np.ndarray, axis: int, per_channel: bool, bits: int = 8)
         amax = np.abs(w).max(axis=other) if w.size else np.zeros(w.shape[axis])
     else:
         amax = np.array([np.abs(w).max() if w.size else 0.0])
-    scale = np.where(amax > 0, amax / qmax, _TINY_SCALE).astype(np.float32)
+    # a pruned (all-zero) channel takes the largest scale of the others: its bias stays in range
+    fallback = float(amax.max()) / qmax if amax.size and amax.max() > 0 else 1.0
+    scale = np.where(amax > 0, amax / qmax, fallback).astype(np.float32)
     shape = [1] * w.ndim
     if per_channel:
         shape[axis] = -1
@@ -260,7 +264,10 @@ class _Rewriter:
         xq = self.activation(x)
         bias_scale = np.float64(xq.quant.s) * np.broadcast_to(scales.astype(np.float64), (n_out,))
         bias = np.zeros(n_out) if b is None else b.data.astype(np.float64).reshape(-1)
-        qb = np.clip(np.round(bias / bias_scale), -(2**31), 2**31 - 1).astype(np.int32)
+        qb = np.round(bias / bias_scale)
+        if np.any(np.abs(qb) > 2**31 - 1):
+            self.notes.append(f"{op.label} bias saturates int32 at scale {bias_scale.min():.3g}")
+        qb = np.clip(qb, -(2**31), 2**31 - 1).astype(np.int32)
         bq = self.g.tensor(b.name if b is not None else op.outputs[0].name + "/bias", (n_out,), np.int32,
                            quant(bias_scale.astype(np.float32), np.zeros(n_out, np.int64), 0), qb)
         return [xq, wq, bq]
