@@ -228,6 +228,14 @@ class _Importer:
             raise self.fail(node, f"expects a 4-D NCHW input, got shape {v.shape}")
         return v
 
+    def shape_of(self, name: str) -> tuple:
+        """An ONNX value's inferred shape; an error if shape inference left it unknown."""
+        shape = self.shapes.get(name)
+        if shape is None or any(d < 1 for d in shape):
+            raise ModelFormatError(f"ONNX model '{self.name}': the shape of '{name}' could not be inferred "
+                                   f"({shape}); it depends on values known only at run time")
+        return shape
+
     def new(self, name: str, shape: tuple, perm: tuple) -> _Value:
         stored = tuple(shape[p] for p in perm)
         return _Value(self.g.tensor(name, stored, np.float32), None, tuple(shape), tuple(perm))
@@ -279,7 +287,7 @@ class _Importer:
         for vi in self.model.graph.input:
             if vi.name in self.values:
                 continue
-            shape = self.shapes[vi.name]
+            shape = self.shape_of(vi.name)
             if vi.type.tensor_type.elem_type != 1:
                 raise ModelFormatError(f"ONNX model '{self.name}': input '{vi.name}' is not float32; "
                                        f"mlaccel imports float models")
@@ -371,7 +379,7 @@ class _Importer:
             x = self._explicit_pad(node, x, pads)
         group = int(a.get("group", 1))
         c_in = x.shape[1]
-        y = self.new(out, self.shapes[out], _NCHW)
+        y = self.new(out, self.shape_of(out), _NCHW)
         bias = self.constant(out + "/bias", b)
         if group > 1 and group == c_in and c_in_g == 1:
             filt = self.constant(out + "/filter", w[:, 0].transpose(1, 2, 0)[None])
@@ -410,7 +418,7 @@ class _Importer:
                     self.skip.add(id(add))
                     out = add.output[0]
         act, out = self.fuse_activation(out)
-        y = self.new(out, self.shapes[out], (0, 1))
+        y = self.new(out, self.shape_of(out), (0, 1))
         bias = self.constant(out + "/bias", np.zeros(w.shape[0]) if b is None else b)
         self.g.op("FULLY_CONNECTED", [x.tensor, self.constant(out + "/weights", w), bias], [y.tensor],
                   activation=act)
@@ -469,7 +477,7 @@ class _Importer:
             raise self.fail(node, "a constant minus a tensor is not supported")
         x, c = (a, b) if a.tensor is not None else (b, a)
         self.act(node, 0 if x is a else 1)
-        shape = self.shapes[node.output[0]]
+        shape = self.shape_of(node.output[0])
         if c.tensor is not None:
             if c.perm != x.perm or c.flat is not None:
                 raise self.fail(node, "its operands have different layouts")
@@ -505,7 +513,7 @@ class _Importer:
         if "dilation_h" in attrs:
             raise self.fail(node, "dilated pooling is not supported")
         act, out = self.fuse_activation(node.output[0])
-        y = self.new(out, self.shapes[out], _NCHW)
+        y = self.new(out, self.shape_of(out), _NCHW)
         self.g.op(op_type, [x.tensor], [y.tensor], padding=padding, filter_h=k[0], filter_w=k[1],
                   activation=act, **attrs)
         self.values[out] = y
@@ -520,7 +528,7 @@ class _Importer:
 
     def _GlobalAveragePool(self, node):
         x = self.image(node)
-        y = self.new(node.output[0], self.shapes[node.output[0]], _NCHW)
+        y = self.new(node.output[0], self.shape_of(node.output[0]), _NCHW)
         self.g.op("AVERAGE_POOL_2D", [x.tensor], [y.tensor], padding="VALID", filter_h=x.shape[2],
                   filter_w=x.shape[3], stride_h=1, stride_w=1, activation="NONE")
         self.values[node.output[0]] = y
@@ -555,7 +563,7 @@ class _Importer:
         x = self.value(node, 0)
         if x.tensor is None:
             raise self.fail(node, "reshaping a constant is not supported")
-        self._reshape_to(node, x, self.shapes[node.output[0]])
+        self._reshape_to(node, x, self.shape_of(node.output[0]))
 
     def _Transpose(self, node):
         x = self.act(node)
@@ -570,7 +578,7 @@ class _Importer:
             raise self.fail(node, "its inputs have different layouts")
         axis = self.attrs(node)["axis"] % len(xs[0].shape)
         act, out = "NONE", node.output[0]
-        y = self.new(out, self.shapes[out], xs[0].perm)
+        y = self.new(out, self.shape_of(out), xs[0].perm)
         self.g.op("CONCATENATION", [x.tensor for x in xs], [y.tensor], axis=xs[0].perm.index(axis),
                   activation=act)
         self.values[out] = y
@@ -590,7 +598,7 @@ class _Importer:
         if np.any(pads < 0):
             raise self.fail(node, "negative pads (cropping) are not supported")
         stored = pads.T[list(x.perm)].astype(np.int32)
-        y = self.new(node.output[0], self.shapes[node.output[0]], x.perm)
+        y = self.new(node.output[0], self.shape_of(node.output[0]), x.perm)
         pt = self.g.tensor(node.output[0] + "/paddings", stored.shape, np.int32, data=stored)
         self.g.op("PAD", [x.tensor, pt], [y.tensor])
         self.values[node.output[0]] = y
