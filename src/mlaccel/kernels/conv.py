@@ -20,7 +20,8 @@ from . import loops
 from .requantize import Requant, activation_range
 from .window import Window, window_of
 
-__all__ = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "exact_float_type"]
+__all__ = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "exact_float_type", "conv_geometry",
+           "depthwise_geometry"]
 
 _MAX_ABS_INPUT = 255  # |q - zero_point| for int8 activations
 
@@ -59,6 +60,33 @@ def _per_channel_multipliers(op: Op, n_channels: int) -> np.ndarray:
     return in_s * f_scale / out_s
 
 
+def conv_geometry(op: Op, filter_shape: tuple) -> tuple[int, Window]:
+    """The groups and window of a CONV_2D with an (O, H, W, I/groups) filter; a KernelError naming
+    the op when the filter, input and output do not fit together."""
+    x, out = tensor(op, 0, "input"), tensor(op, 0, "output", output=True)
+    if len(filter_shape) != 4:
+        raise KernelError(f"Op {op.label}: filter must be 4-D (O, H, W, I), got {tuple(filter_shape)}")
+    c_out, k_h, k_w, c_in_g = filter_shape
+    c_in = x.shape[-1] if len(x.shape) == 4 else -1
+    if c_in_g < 1 or c_in % c_in_g or c_out % (c_in // c_in_g):
+        raise KernelError(f"Op {op.label}: input has {c_in} channels, filter expects {c_in_g} per group")
+    if out.shape[-1] != c_out:
+        raise KernelError(f"Op {op.label}: filter has {c_out} output channels, output tensor {out.shape}")
+    return c_in // c_in_g, window_of(op, x.shape, k_h, k_w, out.shape)
+
+
+def depthwise_geometry(op: Op, filter_shape: tuple) -> tuple[int, Window]:
+    """The depth multiplier and window of a DEPTHWISE_CONV_2D with a (1, H, W, C*m) filter."""
+    x, out = tensor(op, 0, "input"), tensor(op, 0, "output", output=True)
+    if len(filter_shape) != 4 or filter_shape[0] != 1:
+        raise KernelError(f"Op {op.label}: filter must be (1, H, W, C), got {tuple(filter_shape)}")
+    _, k_h, k_w, c_out = filter_shape
+    c_in = x.shape[-1] if len(x.shape) == 4 else -1
+    if c_in < 1 or c_out % c_in or out.shape[-1] != c_out:
+        raise KernelError(f"Op {op.label}: {c_in} input channels, filter {tuple(filter_shape)}, output {out.shape}")
+    return c_out // c_in, window_of(op, x.shape, k_h, k_w, out.shape)
+
+
 @dataclass(frozen=True)
 class ConvParams:
     window: Window
@@ -76,16 +104,8 @@ def prepare_conv(op: Op) -> ConvParams:
     check_dtype(op, x, "input", np.int8)
     check_dtype(op, w, "filter", np.int8)
     filt = constant(op, 1, "filter").astype(np.int64)
-    if filt.ndim != 4:
-        raise KernelError(f"Op {op.label}: filter must be 4-D (O, H, W, I), got {filt.shape}")
+    groups, win = conv_geometry(op, filt.shape)
     c_out, k_h, k_w, c_in_g = filt.shape
-    c_in = x.shape[-1] if len(x.shape) == 4 else -1
-    if c_in_g < 1 or c_in % c_in_g or c_out % (c_in // c_in_g):
-        raise KernelError(f"Op {op.label}: input has {c_in} channels, filter expects {c_in_g} per group")
-    groups = c_in // c_in_g
-    if out.shape[-1] != c_out:
-        raise KernelError(f"Op {op.label}: filter has {c_out} output channels, output tensor {out.shape}")
-    win = window_of(op, x.shape, k_h, k_w, out.shape)
     ft = exact_float_type(np.abs(filt).reshape(c_out, -1).sum(axis=1))
     per_g = c_out // groups
     mats = filt.reshape(groups, per_g, k_h * k_w * c_in_g).transpose(0, 2, 1).astype(ft)
@@ -141,14 +161,9 @@ def prepare_depthwise(op: Op) -> DepthwiseParams:
     check_dtype(op, x, "input", np.int8)
     check_dtype(op, w, "filter", np.int8)
     filt = constant(op, 1, "filter").astype(np.int64)
-    if filt.ndim != 4 or filt.shape[0] != 1:
-        raise KernelError(f"Op {op.label}: filter must be (1, H, W, C), got {filt.shape}")
-    _, k_h, k_w, c_out = filt.shape
-    c_in = x.shape[-1] if len(x.shape) == 4 else -1
-    if c_in < 1 or c_out % c_in or out.shape[-1] != c_out:
-        raise KernelError(f"Op {op.label}: {c_in} input channels, filter {filt.shape}, output {out.shape}")
-    win = window_of(op, x.shape, k_h, k_w, out.shape)
-    return DepthwiseParams(win, -quant_of(op, x, "input").zp, x.shape, out.shape, c_out // c_in,
+    multiplier, win = depthwise_geometry(op, filt.shape)
+    c_out = filt.shape[-1]
+    return DepthwiseParams(win, -quant_of(op, x, "input").zp, x.shape, out.shape, multiplier,
                            np.ascontiguousarray(filt[0], np.int32), bias(op, 2, c_out, np.int32, np.int64),
                            _requant_for(op, _per_channel_multipliers(op, c_out), c_out))
 

@@ -15,6 +15,7 @@ from ..errors import KernelError
 from ..graph import Op
 from . import loops
 from .base import Kernel, bias, check_dtype, constant, tensor
+from .conv import conv_geometry, depthwise_geometry
 from .elementwise import align
 from .shape import CONCATENATION, PAD, RESHAPE, STRIDED_SLICE
 from .window import Window, padded, taps, window_of
@@ -61,14 +62,8 @@ def _prepare_conv(op: Op) -> ConvParams:
     _check_float(op, (0, "input"), (1, "filter"))
     x, out = tensor(op, 0, "input"), tensor(op, 0, "output", output=True)
     filt = constant(op, 1, "filter").astype(_F32)
-    if filt.ndim != 4:
-        raise KernelError(f"Op {op.label}: filter must be 4-D (O, H, W, I), got {filt.shape}")
-    c_out, k_h, k_w, c_in_g = filt.shape
-    c_in = x.shape[-1] if len(x.shape) == 4 else -1
-    if c_in_g < 1 or c_in % c_in_g or c_out % (c_in // c_in_g):
-        raise KernelError(f"Op {op.label}: input has {c_in} channels, filter expects {c_in_g} per group")
-    groups = c_in // c_in_g
-    win = window_of(op, x.shape, k_h, k_w, out.shape)
+    groups, win = conv_geometry(op, filt.shape)
+    c_out = filt.shape[0]
     mats = filt.reshape(groups, c_out // groups, -1).transpose(0, 2, 1)
     return ConvParams(win, x.shape, out.shape, groups, np.ascontiguousarray(mats), bias(op, 2, c_out, _F32, _F32),
                       op.attrs.get("activation", "NONE"), op.label)
@@ -95,15 +90,10 @@ def _prepare_depthwise(op: Op) -> ConvParams:
     _check_float(op, (0, "input"), (1, "filter"))
     x, out = tensor(op, 0, "input"), tensor(op, 0, "output", output=True)
     filt = constant(op, 1, "filter").astype(_F32)
-    if filt.ndim != 4 or filt.shape[0] != 1:
-        raise KernelError(f"Op {op.label}: filter must be (1, H, W, C), got {filt.shape}")
-    _, k_h, k_w, c_out = filt.shape
-    c_in = x.shape[-1] if len(x.shape) == 4 else -1
-    if c_in < 1 or c_out % c_in or out.shape[-1] != c_out:
-        raise KernelError(f"Op {op.label}: {c_in} input channels, filter {filt.shape}, output {out.shape}")
-    win = window_of(op, x.shape, k_h, k_w, out.shape)
+    multiplier, win = depthwise_geometry(op, filt.shape)
+    c_out = filt.shape[-1]
     # weights (KH, KW, C*m); groups holds the depth multiplier
-    return ConvParams(win, x.shape, out.shape, c_out // c_in, np.ascontiguousarray(filt[0]),
+    return ConvParams(win, x.shape, out.shape, multiplier, np.ascontiguousarray(filt[0]),
                       bias(op, 2, c_out, _F32, _F32), op.attrs.get("activation", "NONE"), op.label)
 
 
