@@ -21,7 +21,7 @@ from .requantize import Requant, activation_range
 from .window import Window, window_of
 
 __all__ = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "exact_float_type", "conv_geometry",
-           "depthwise_geometry"]
+           "depthwise_geometry", "gemm_tiles"]
 
 _MAX_ABS_INPUT = 255  # |q - zero_point| for int8 activations
 
@@ -125,22 +125,32 @@ def _im2col(x: np.ndarray, offset: int, w: Window, dtype: np.dtype) -> np.ndarra
 _TILE_BYTES = 1 << 20  # im2col tile kept cache-sized; the GEMM is memory-bound on larger ones
 
 
+def gemm_tiles(x: np.ndarray, offset, w: Window, weights: np.ndarray):
+    """Yield ``(first sample, accumulators)`` per cache-sized tile of samples of an NHWC batch.
+
+    Each tile is im2col'd (``x + offset``) and multiplied by ``weights``, ``(groups, K, Cout/groups)``,
+    one GEMM per group; the accumulators are ``(samples * OH * OW, Cout)``.
+    """
+    groups = weights.shape[0]
+    row_bytes = w.out_h * w.out_w * w.k_h * w.k_w * x.shape[-1] * weights.dtype.itemsize
+    step = max(1, _TILE_BYTES // row_bytes)
+    for s0 in range(0, x.shape[0], step):
+        cols = _im2col(x[s0:s0 + step], offset, w, weights.dtype)
+        if groups == 1:
+            yield s0, cols @ weights[0]
+        else:
+            cols = cols.reshape(cols.shape[0], w.k_h * w.k_w, groups, -1)
+            yield s0, np.concatenate([cols[:, :, g, :].reshape(cols.shape[0], -1) @ weights[g]
+                                      for g in range(groups)], axis=1)
+
+
 def eval_conv(p: ConvParams, inputs: list) -> np.ndarray:
     n = inputs[0].shape[0]
     x = inputs[0].reshape((-1,) + p.in_shape[1:])
     w = p.window
-    row_bytes = w.out_h * w.out_w * w.k_h * w.k_w * x.shape[-1] * p.weights.dtype.itemsize
-    step = max(1, _TILE_BYTES // row_bytes)
     out = np.empty((x.shape[0], w.out_h, w.out_w, p.out_shape[-1]), np.int8)
-    for s0 in range(0, x.shape[0], step):
-        cols = _im2col(x[s0:s0 + step], p.in_offset, w, p.weights.dtype)
-        if p.groups == 1:
-            acc = cols @ p.weights[0]
-        else:
-            cols = cols.reshape(cols.shape[0], w.k_h * w.k_w, p.groups, -1)
-            acc = np.concatenate([cols[:, :, g, :].reshape(cols.shape[0], -1) @ p.weights[g]
-                                  for g in range(p.groups)], axis=1)
-        p.requant(acc, p.bias, out[s0:s0 + step])
+    for s0, acc in gemm_tiles(x, p.in_offset, w, p.weights):
+        p.requant(acc, p.bias, out[s0:s0 + acc.shape[0] // (w.out_h * w.out_w)])
     return out.reshape((n,) + p.out_shape)
 
 

@@ -13,9 +13,8 @@ import numpy as np
 
 from ..errors import KernelError
 from ..graph import Op
-from . import loops
 from .base import Kernel, bias, check_dtype, constant, tensor
-from .conv import conv_geometry, depthwise_geometry
+from .conv import conv_geometry, depthwise_geometry, gemm_tiles
 from .elementwise import align
 from .shape import CONCATENATION, PAD, RESHAPE, STRIDED_SLICE
 from .window import Window, padded, taps, window_of
@@ -73,17 +72,11 @@ def _eval_conv(p: ConvParams, inputs: list) -> np.ndarray:
     n = inputs[0].shape[0]
     x = inputs[0].reshape((-1,) + p.in_shape[1:])
     w = p.window
-    cols = np.empty((x.shape[0] * w.out_h * w.out_w, w.k_h * w.k_w * x.shape[-1]), _F32)
-    loops.im2col(x, _F32(0), w.k_h, w.k_w, w.stride_h, w.stride_w, w.dil_h, w.dil_w, w.pad_top, w.pad_left,
-                 w.out_h, w.out_w, cols)
-    if p.groups == 1:
-        acc = cols @ p.weights[0]
-    else:
-        cols = cols.reshape(cols.shape[0], w.k_h * w.k_w, p.groups, -1)
-        acc = np.concatenate([cols[:, :, g, :].reshape(cols.shape[0], -1) @ p.weights[g]
-                              for g in range(p.groups)], axis=1)
-    acc += p.bias
-    return apply_activation(acc, p.activation, p.label).reshape((n,) + p.out_shape)
+    out = np.empty((x.shape[0] * w.out_h * w.out_w, p.out_shape[-1]), _F32)
+    for s0, acc in gemm_tiles(x, _F32(0), w, p.weights):
+        out[s0 * w.out_h * w.out_w:][:acc.shape[0]] = acc
+    out += p.bias
+    return apply_activation(out, p.activation, p.label).reshape((n,) + p.out_shape)
 
 
 def _prepare_depthwise(op: Op) -> ConvParams:
