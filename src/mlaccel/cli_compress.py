@@ -21,7 +21,6 @@ from .compress.recipes import RECIPES, torch_to_onnx, train_recipe
 from .compress.report import layer_figures
 from .data import load_dataset
 from .errors import InputError, MlaccelError
-from .model.onnx_reader import onnx_input_shapes
 from .model.onnx_writer import serialize_onnx
 from .model.writer import serialize_tflite
 from .report.tables import compression_table, fmt_count
@@ -99,10 +98,9 @@ def quantize_cmd(
     if model.suffix.lower() != ".onnx":
         raise InputError(f"quantize takes a float .onnx model, got '{model}'")
     graph = from_onnx(model)
-    onnx_shape = next(iter(onnx_input_shapes(model.read_bytes()).values()))
     config = QuantConfig(per_channel=not per_tensor, method=method, weight_bits=parse_weight_bits(weight_bits),
                          float_io=float_io)
-    x = calibration_samples(calib, graph, onnx_shape, limit=samples)
+    x = calibration_samples(calib, graph, limit=samples)
     if qat_epochs:
         if str(calib).endswith(".npy"):
             raise InputError("--qat-epochs needs labeled data (a dataset name or a .npz with x and y)")

@@ -43,15 +43,25 @@ def check_calibration(graph: Graph, x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x, np.float32)
 
 
-def trace(graph: Graph, inputs: list[np.ndarray]) -> dict[int, np.ndarray]:
-    """Every tensor's value for a batch: ``{tensor index: (N, *shape) array}`` (float kernels)."""
-    env = {t.index: x for t, x in zip(graph.inputs, inputs)}
+def _prepared(graph: Graph) -> list:
+    plan = []
     for op in graph.ops:
         k = kernel_for(op)
         if k is None:
             raise KernelError(f"Op {op.label} has no kernel")
+        plan.append((op, k.eval, k.prepare(op)))
+    return plan
+
+
+def trace(graph: Graph, inputs: list[np.ndarray], plan: list | None = None) -> dict[int, np.ndarray]:
+    """Every tensor's value for a batch: ``{tensor index: (N, *shape) array}`` (float kernels).
+
+    ``plan`` is the ops' prepared kernels from an earlier call, so a batch loop prepares once.
+    """
+    env = {t.index: x for t, x in zip(graph.inputs, inputs)}
+    for op, evaluate, params in plan if plan is not None else _prepared(graph):
         args = [None if t is None else (t.data[None] if t.is_constant else env[t.index]) for t in op.inputs]
-        env[op.outputs[0].index] = k.eval(k.prepare(op), args)
+        env[op.outputs[0].index] = evaluate(params, args)
     return env
 
 
@@ -117,8 +127,9 @@ def calibrate(graph: Graph, x: np.ndarray, method: str = "minmax", percentile: f
     x = check_calibration(graph, x)
     rng = np.random.default_rng(0)
     seen: dict[int, list[np.ndarray]] = {}
+    plan = _prepared(graph)
     for s in range(0, x.shape[0], batch):
-        for i, v in trace(graph, [x[s:s + batch]]).items():
+        for i, v in trace(graph, [x[s:s + batch]], plan).items():
             seen.setdefault(i, []).append(v)
     out = {}
     for i, parts in seen.items():

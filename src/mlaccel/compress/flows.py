@@ -40,16 +40,18 @@ def from_torch(module, example_input) -> Graph:
     return parse_onnx(torch_to_onnx(module, example_input), name=type(module).__name__)
 
 
-def _to_nhwc(x: np.ndarray, graph: Graph, onnx_shape: tuple | None) -> np.ndarray:
-    """Samples in the ONNX model's NCHW layout, transposed to the Graph's NHWC; others as they are."""
-    nchw = tuple(onnx_shape[1:]) if onnx_shape is not None and len(onnx_shape) == 4 else None
-    if x.ndim == 4 and x.shape[1:] == nchw and nchw != graph.inputs[0].shape[1:]:
+def _to_nhwc(x: np.ndarray, graph: Graph) -> np.ndarray:
+    """Image samples in ONNX's NCHW layout, transposed to the Graph's NHWC; others as they are.
+
+    Imported 4-D inputs are always NCHW in the ONNX model and NHWC in the Graph.
+    """
+    shape = graph.inputs[0].shape
+    if len(shape) == 4 and x.ndim == 4 and x.shape[1:] == (shape[3], shape[1], shape[2]) != shape[1:]:
         return x.transpose(0, 2, 3, 1)
     return x
 
 
-def calibration_samples(spec: str | os.PathLike | np.ndarray, graph: Graph, onnx_shape: tuple | None = None,
-                        limit: int | None = 300) -> np.ndarray:
+def calibration_samples(spec: str | os.PathLike | np.ndarray, graph: Graph, limit: int | None = 300) -> np.ndarray:
     """Calibration inputs as a float32 NHWC batch.
 
     Parameters
@@ -57,8 +59,6 @@ def calibration_samples(spec: str | os.PathLike | np.ndarray, graph: Graph, onnx
     spec : str, path or ndarray
         A dataset name (``digits``: its training split), a ``.npy`` of inputs or a ``.npz`` with
         ``x``, in the ONNX model's own layout (NCHW images are transposed); or an array.
-    onnx_shape : tuple, optional
-        The ONNX input's declared shape, to recognise NCHW data.
     limit : int
         At most this many samples (the first ones).
     """
@@ -76,7 +76,7 @@ def calibration_samples(spec: str | os.PathLike | np.ndarray, graph: Graph, onnx
         else:
             x = load_dataset(s, split="train").x
     x = x[:limit] if limit and x.ndim else x
-    return check_calibration(graph, _to_nhwc(x, graph, onnx_shape))
+    return check_calibration(graph, _to_nhwc(x, graph))
 
 
 def finetune(graph: Graph, data: Dataset, epochs: int, masks: dict | None = None, qat: bool = False,
