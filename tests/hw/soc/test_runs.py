@@ -120,7 +120,9 @@ def test_ctrl_c_in_a_cfu_says_where_it_stopped(ad, tmp_path):
 def test_ctrl_c_on_the_command_line(tmp_path):
     """A real SIGINT while the simulated core runs: one line naming the op and the pc, exit 130."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    p = subprocess.Popen([sys.executable, "-m", "mlaccel", "run", "ic", "--target", "soc:baseline"],
+    # A batch of 16 keeps the core busy for many seconds, so the signal always lands mid-run.
+    np.save(tmp_path / "batch.npy", np.zeros((16, 32, 32, 3), np.int8))
+    p = subprocess.Popen([sys.executable, "-m", "mlaccel", "run", "ic", "-i", "batch.npy", "--target", "soc:baseline"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     deadline = time.monotonic() + 120
     # Wait until the core is running (the first op is being run), then interrupt.
