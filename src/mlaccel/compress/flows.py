@@ -125,20 +125,20 @@ def prune_float(graph: Graph, spec: PruneSpec, data: Dataset | None = None, epoc
         if data is not None and epochs:
             graph, _ = finetune(graph, data, epochs, lr=lr, progress=progress)
         return graph, notes
-    masks = masks_for(graph, spec)
     if data is None or not epochs:
-        return apply_masks(graph, masks), notes
-    schedule = None
-    if not spec.n:
-        def schedule(step, total, module):  # re-rank every 10 steps; pruned weights stay zero
-            if step % 10:
-                return None
-            return masks_for(module.to_graph(), spec, sparsity=polynomial_sparsity(step, total, spec.sparsity))
-        masks = masks_for(graph, spec, sparsity=0.0)
-    graph, _ = finetune(graph, data, epochs, masks=masks, schedule=schedule, lr=lr, progress=progress)
-    if not spec.n:  # the schedule ends at the final sparsity; apply it exactly
-        graph = apply_masks(graph, masks_for(graph, spec))
-    return graph, notes
+        return apply_masks(graph, masks_for(graph, spec)), notes
+    if spec.n:  # N:M: one mask from the trained weights, kept while fine-tuning
+        graph, _ = finetune(graph, data, epochs, masks=masks_for(graph, spec), lr=lr, progress=progress)
+        return graph, notes
+
+    def schedule(step, total, module):  # magnitude: re-rank every 10 steps; pruned weights stay zero
+        if step % 10:
+            return None
+        return masks_for(module.to_graph(), spec, sparsity=polynomial_sparsity(step, total, spec.sparsity))
+
+    graph, _ = finetune(graph, data, epochs, schedule=schedule, lr=lr, progress=progress)
+    # the schedule reaches the final sparsity before the last steps; apply it exactly
+    return apply_masks(graph, masks_for(graph, spec)), notes
 
 
 def prune_int8(graph: Graph, spec: PruneSpec) -> tuple[Graph, list[str]]:
