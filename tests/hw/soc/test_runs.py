@@ -122,8 +122,11 @@ def test_ctrl_c_on_the_command_line(tmp_path):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     # A batch of 16 keeps the core busy for many seconds, so the signal always lands mid-run.
     np.save(tmp_path / "batch.npy", np.zeros((16, 32, 32, 3), np.int8))
+    # A shell that starts the suite in the background leaves SIGINT ignored, and children inherit
+    # that; give the child the default, as a terminal would.
     p = subprocess.Popen([sys.executable, "-m", "mlaccel", "run", "ic", "-i", "batch.npy", "--target", "soc:baseline"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     # Wait until the core is running (the first op is being run), then interrupt.
     while time.monotonic() < deadline and p.poll() is None:
