@@ -233,9 +233,13 @@ def run(
                                 "(int8), ONNX Runtime to 1e-5 (float)")] = False,
     plot: Annotated[Optional[Path], _opt("--plot", metavar="FILE", help="Write a per-layer plot of cycles and "
                                                                         "utilization (timed targets; .png, .svg, .pdf)")] = None,
+    compare: Annotated[Optional[str], _opt("--compare", metavar="TARGET",
+                                           help="Also run on TARGET and print per-layer cycles and energy side "
+                                                "by side ('dense': the same systolic array, not sparse)")] = None,
     force: ForceOpt = False,
 ):
     """Run a model and print its outputs and per-op profile."""
+    baseline = _compare_target(target, compare) if compare is not None else None
     if plot is not None:
         _check_plot(plot, force)
         resolved = resolve(target)
@@ -245,6 +249,10 @@ def run(
     xs, notes = _inputs(m, input or [], uint8_shift)
     with _Progress(f"{Path(m.graph.name).name} on {target}") as progress:
         res = m.run(*xs, target=target, progress=progress)
+    base = None
+    if baseline is not None:
+        with _Progress(f"{Path(m.graph.name).name} on {baseline.name}") as progress:
+            base = m.run(*xs, target=baseline, progress=progress)
     agreement = None
     if check:
         from .check import against_oracle
@@ -264,6 +272,11 @@ def run(
             doc["bit_exact_with_tflm" if oracle == "TFLite-Micro" else "agrees_with_onnxruntime"] = agreement.exact
         if plot is not None:
             doc["plot"] = str(plot)
+        if base is not None:
+            from .report.compare import compare_rows
+
+            doc["compare"] = {"target": base.target, "total": base.total.to_dict(),
+                              "ops": compare_rows(res.ops, base.ops)}
         json.dump(doc, sys.stdout)
         sys.stdout.write("\n")
     else:
@@ -279,6 +292,14 @@ def run(
         else:
             console.print(f"per inference: {fmt_count(res.total.macs)} MACs, {fmt_count(res.total.param_bytes)} B "
                           f"of parameters (no time modeled)", soft_wrap=True)
+        if base is not None:
+            from .report.compare import compare_table
+
+            console.print(compare_table(res.ops, res.total, base.ops, base.total,
+                                        title=escape(f"{res.target} against base {base.target}, per inference")))
+            console.print(escape(f"base {base.target}: {summary_line(base.total)}"), highlight=False, soft_wrap=True)
+            same = all(np.array_equal(a, b) for a, b in zip(res.outputs, base.outputs))
+            console.print("outputs on the two targets: " + ("identical" if same else "[bold red]DIFFERENT[/]"))
         if plot is not None:
             console.print(f"wrote {escape(str(plot))}")
         if agreement is not None:
@@ -288,6 +309,20 @@ def run(
                           f"difference in sample {agreement.first_mismatch})")
     if agreement is not None and not agreement.exact:
         raise typer.Exit(2)
+
+
+def _compare_target(target: str, compare: str):
+    """The target ``--compare`` names; ``dense`` is the systolic target without its sparse features."""
+    if compare == "dense":
+        t = resolve(target)
+        if t.family != "systolic":
+            raise MlaccelError(f"--compare dense needs a systolic target, got '{t.name}'; name the baseline target "
+                               f"instead (e.g. --compare soc:baseline)")
+        return type(t)(t.family, t.config.without_sparsity())
+    t = resolve(compare)
+    if not family(t.family).timed:
+        raise MlaccelError(f"--compare needs a timed target; '{t.name}' models no cycles")
+    return t
 
 
 @app.command(cls=_Command)
@@ -431,6 +466,7 @@ def rtl_export(
     double_buffered: Annotated[bool, _opt("--double-buffered", help="tpu-cfu: two A/B banks")] = False,
     depth: Annotated[Optional[int], _opt("--depth", metavar="K", help="tpu-cfu: largest K its A/B buffers hold "
                                                                        "(default 512)")] = None,
+    sparse: Annotated[Optional[str], _opt("--sparse", metavar="N:M", help="tpu: the 2:4 sparse variant (2:4 only)")] = None,
     synth: Annotated[bool, typer.Option("--synth/--no-synth", metavar="", help="Also synthesize with Yosys and print "
                                                                                  "cell and DFF counts")] = True,
 ):
@@ -438,7 +474,7 @@ def rtl_export(
     from .hdl.designs import DesignOptions, export_design
     from .hdl.export import synthesize
 
-    opts = DesignOptions(rows, cols, unsigned, double_buffered, depth)
+    opts = DesignOptions(rows, cols, unsigned, double_buffered, depth, sparse)
     with _spinner(f"elaborating {design} and writing Verilog"):
         path = export_design(design, out, opts)
     console.print(f"wrote {escape(str(path))}")
@@ -446,6 +482,14 @@ def rtl_export(
         with _spinner("synthesizing with Yosys (about 30 s for the 4x4 TPU)"):
             stats = synthesize(path, path.stem)
         console.print(f"Yosys synth (generic gates, no ABC): {stats['cells']:,} cells, {stats['dffs']:,} DFFs")
+        if sparse is not None:
+            from .hdl.sparse_tpu import dense_twin_cells
+
+            with _spinner("synthesizing the dense 4x4 TPU to compare"):
+                dense = dense_twin_cells()
+            console.print(f"dense 4x4 TPU: {dense['cells']:,} cells, {dense['dffs']:,} DFFs; the sparse one has "
+                          f"{stats['cells'] / dense['cells']:.2f}x the cells and {stats['dffs'] / dense['dffs']:.2f}x "
+                          f"the DFFs, and streams half the steps on 2:4 weights")
 
 
 @rtl_app.command("lab3", cls=_Command)

@@ -18,6 +18,7 @@ from .model.onnx_reader import parse_onnx, read_onnx
 from .model.reader import parse_tflite, read_tflite
 from .runtime import Runtime, available_cpus
 from .stats import Stats, total
+from .stats import mean as mean_stats
 from .targets import Target, family, make_backend, resolve
 
 __all__ = ["load", "Model", "Result", "Progress"]
@@ -258,6 +259,9 @@ class Model:
         outs, stats = parts[0]
         if len(parts) > 1:
             outs = [np.concatenate([p[0][i] for p in parts]) for i in range(len(outs))]
+            if getattr(backend, "data_dependent_stats", False):
+                sizes = [stop - start for start, stop in spans]
+                stats = [mean_stats([p[1][i] for p in parts], sizes) for i in range(len(stats))]
         outputs = [self._shape_output(y, t, form) for y, t in zip(outs, self.graph.outputs)]
         return Result(outputs, stats, batch, backend.name, getattr(backend, "config", None), time.perf_counter() - t0,
                       tuple(getattr(backend, "columns", _DEFAULT_COLUMNS)), tuple(getattr(backend, "notes", ())))

@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Mapping
 
-__all__ = ["Stats", "total", "LEVELS", "OPERANDS"]
+__all__ = ["Stats", "total", "mean", "LEVELS", "OPERANDS"]
 
 LEVELS = ("dram", "sram", "cache", "mem")
 OPERANDS = ("input", "weight", "output", "psum", "code", "data")
@@ -159,3 +159,33 @@ def total(stats: Iterable[Stats]) -> Stats:
         energy_pj=_merge(s.energy_pj for s in stats),
         extra={},
     )
+
+
+def mean(stats: list[Stats], weights: list[float]) -> Stats:
+    """The weighted mean of one op's Stats from parts of a batch (``weights``: samples per part).
+
+    For backends whose costs follow each sample's data; counts are rounded back to integers.
+    """
+    w = [x / sum(weights) for x in weights]
+
+    def avg(values, integer):
+        v = sum(a * b for a, b in zip(values, w))
+        return int(round(v)) if integer else v
+
+    def avg_dict(ds, integer):
+        keys = dict.fromkeys(k for d in ds for k in d)
+        return {k: avg([d.get(k, 0) for d in ds], integer) for k in keys}
+
+    first = stats[0]
+    extra = dict(first.extra)
+    for k, v in first.extra.items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            extra[k] = avg([s.extra.get(k, 0) for s in stats], isinstance(v, int))
+    util = None if first.utilization is None else avg([s.utilization or 0.0 for s in stats], False)
+    return Stats(op=first.op, cycles=avg([s.cycles for s in stats], True),
+                 seconds=avg([s.seconds for s in stats], False),
+                 stall_cycles=avg([s.stall_cycles for s in stats], True), macs=first.macs, utilization=util,
+                 param_bytes=first.param_bytes, reads=avg_dict([s.reads for s in stats], True),
+                 writes=avg_dict([s.writes for s in stats], True),
+                 energy_pj=avg_dict([s.energy_pj for s in stats], False), output_shape=first.output_shape,
+                 extra=extra)

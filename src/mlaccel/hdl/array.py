@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from amaranth.hdl import Elaboratable, Module, Signal, signed, unsigned
 
-__all__ = ["OSArray"]
+__all__ = ["OSArray", "feed_skewed"]
+
+
+def feed_skewed(m: Module, source, delay: list, line: list) -> None:
+    """Sync statements that pass ``source`` through the ``delay`` registers into ``line[0]`` and then
+    along ``line``, one register per cycle (the skew of a systolic edge feeder)."""
+    chain = [source] + delay
+    m.d.sync += [delay[s].eq(chain[s]) for s in range(len(delay))]
+    m.d.sync += line[0].eq(chain[len(delay)])
+    m.d.sync += [line[i].eq(line[i - 1]) for i in range(1, len(line))]
 
 
 class OSArray(Elaboratable):
@@ -47,15 +56,9 @@ class OSArray(Elaboratable):
             m.d.sync += [r.eq(0) for r in registers]
         with m.Elif(self.step):
             for i in range(rows):
-                chain = [self.a_in[i]] + a_delay[i]
-                m.d.sync += [a_delay[i][s].eq(chain[s]) for s in range(i)]
-                m.d.sync += a[i][0].eq(chain[i])
-                m.d.sync += [a[i][j].eq(a[i][j - 1]) for j in range(1, cols)]
+                feed_skewed(m, self.a_in[i], a_delay[i], a[i])
             for j in range(cols):
-                chain = [self.b_in[j]] + b_delay[j]
-                m.d.sync += [b_delay[j][s].eq(chain[s]) for s in range(j)]
-                m.d.sync += b[0][j].eq(chain[j])
-                m.d.sync += [b[i][j].eq(b[i - 1][j]) for i in range(1, rows)]
+                feed_skewed(m, self.b_in[j], b_delay[j], [b[i][j] for i in range(rows)])
             for i in range(rows):
                 for j in range(cols):
                     m.d.sync += self.acc[i][j].eq(self.acc[i][j] + a[i][j] * b[i][j])

@@ -14,7 +14,7 @@ from typing import Callable
 from ..errors import MlaccelError
 
 __all__ = ["Design", "DESIGNS", "DesignOptions", "build_design", "check_options", "export_design", "check_tpu_size",
-           "MAX_TPU_SIZE"]
+           "module_name", "MAX_TPU_SIZE"]
 
 # Largest TPU rows/cols accepted. Yosys' generic synth grows with the PE count: 8x8 takes about a
 # minute in the WASI build, and 1000x1000 ran for over 300 s without finishing elaboration.
@@ -30,6 +30,7 @@ class DesignOptions:
     unsigned: bool = False
     double_buffered: bool = False
     depth: int | None = None
+    sparse: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,19 @@ def _simd4(o: DesignOptions):
 def _tpu(o: DesignOptions):
     from .tpu import TPU
 
+    clock = dict(clk="clk", rst="rst_n", active_low=True, async_reset=True)
+    if o.sparse is not None:
+        from .sparse_tpu import SparseTPU
+
+        if o.sparse != "2:4":
+            raise MlaccelError(f"--sparse {o.sparse!r}: the sparse TPU is 2:4 (two kept weights of every four)")
+        if o.unsigned or (o.rows, o.cols) not in ((None, None), (4, 4)):
+            raise MlaccelError("--sparse 2:4 builds the 4x4 signed TPU; leave out --unsigned, --rows and --cols "
+                               "(the Python model takes any size: --target systolic:sparse-16x16-ws)")
+        return SparseTPU(), clock
     rows, cols = 4 if o.rows is None else o.rows, 4 if o.cols is None else o.cols
     check_tpu_size(rows, cols)
-    return TPU(not o.unsigned, rows, cols), dict(clk="clk", rst="rst_n", active_low=True, async_reset=True)
+    return TPU(not o.unsigned, rows, cols), clock
 
 
 def _tpu_cfu(o: DesignOptions):
@@ -92,14 +103,15 @@ def _tpu_cfu(o: DesignOptions):
 
 DESIGNS: dict[str, Design] = {
     "simd4": Design("simd4", "Cfu", "Lab 2 SIMD MAC CFU (4 int8 MACs per command)", (), _simd4),
-    "tpu": Design("tpu", "TPU", "Lab 3 TPU, the course's buffer interface (rows/cols in multiples of 4)",
-                  ("rows", "cols", "unsigned"), _tpu),
+    "tpu": Design("tpu", "TPU", "Lab 3 TPU, the course's buffer interface (rows/cols in multiples of 4; "
+                                "--sparse 2:4: the 4x4 2:4 variant, module SparseTPU)",
+                  ("rows", "cols", "unsigned", "sparse"), _tpu),
     "tpu-cfu": Design("tpu-cfu", "Cfu", "Lab 5 4x4 systolic array inside a CFU (BRAM A/B buffers)",
                       ("double_buffered", "depth"), _tpu_cfu),
 }
 
 _FLAGS = {"rows": "--rows", "cols": "--cols", "unsigned": "--unsigned", "double_buffered": "--double-buffered",
-          "depth": "--depth"}
+          "depth": "--depth", "sparse": "--sparse"}
 
 
 def build_design(name: str, options: DesignOptions = DesignOptions()):
@@ -129,6 +141,11 @@ def check_options(name: str, options: DesignOptions) -> Design:
     return design
 
 
+def module_name(design: Design, options: DesignOptions) -> str:
+    """The Verilog module a design and its options make (``SparseTPU`` for ``tpu --sparse``)."""
+    return "SparseTPU" if design.name == "tpu" and options.sparse is not None else design.module
+
+
 def export_design(name: str, out: str | os.PathLike, options: DesignOptions = DesignOptions()) -> Path:
     """Write a design's Verilog into folder ``out`` as ``MODULE.v``; never overwrites.
 
@@ -140,14 +157,15 @@ def export_design(name: str, out: str | os.PathLike, options: DesignOptions = De
     from .export import to_verilog
 
     design = check_options(name, options)
+    module = module_name(design, options)
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
-        raise MlaccelError(f"--out '{folder}' is a file; give a folder to write {design.module}.v into")
-    path = folder / f"{design.module}.v"
+        raise MlaccelError(f"--out '{folder}' is a file; give a folder to write {module}.v into")
+    path = folder / f"{module}.v"
     if path.exists():
         raise MlaccelError(f"'{path}' already exists; choose another --out folder or remove it")
     _, core, clock = build_design(name, options)
-    text = to_verilog(core, design.module, core.ports, **clock)
+    text = to_verilog(core, module, core.ports, **clock)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with open(path, "x") as f:  # "x": never replace a file that appeared meanwhile

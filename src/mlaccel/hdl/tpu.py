@@ -27,14 +27,35 @@ from amaranth.hdl import Array, Cat, Elaboratable, Module, Mux, Signal
 
 from .array import OSArray
 
-__all__ = ["TPU", "tpu_reference", "TPU_PORTS", "pack_a", "pack_b", "unpack_c"]
+__all__ = ["TPU", "BufferInterface", "tpu_reference", "TPU_PORTS", "pack_a", "pack_b", "unpack_c"]
 
 R = C = 4
 TPU_PORTS = ["in_valid", "K", "M", "N", "busy", "A_wr_en", "A_index", "A_data_in", "A_data_out", "B_wr_en",
              "B_index", "B_data_in", "B_data_out", "C_wr_en", "C_index", "C_data_in", "C_data_out"]
 
 
-class TPU(Elaboratable):
+class BufferInterface(Elaboratable):
+    """The course's TPU interface: ``in_valid``, ``K``, ``M``, ``N``, ``busy``, and per global buffer
+    ``*_wr_en``, ``*_index`` (16 bits), ``*_data_in`` and ``*_data_out`` of the given word widths."""
+
+    def __init__(self, widths: dict[str, int]):
+        self.in_valid = Signal()
+        self.K = Signal(8)
+        self.M = Signal(8)
+        self.N = Signal(8)
+        self.busy = Signal()
+        for buf, width in widths.items():
+            setattr(self, f"{buf}_wr_en", Signal(name=f"{buf}_wr_en"))
+            setattr(self, f"{buf}_index", Signal(16, name=f"{buf}_index"))
+            setattr(self, f"{buf}_data_in", Signal(width, name=f"{buf}_data_in"))
+            setattr(self, f"{buf}_data_out", Signal(width, name=f"{buf}_data_out"))
+
+    @property
+    def ports(self) -> list[Signal]:
+        return [getattr(self, p) for p in TPU_PORTS]
+
+
+class TPU(BufferInterface):
     """Parameters
     ----------
     rows, cols : int
@@ -53,22 +74,9 @@ class TPU(Elaboratable):
             self._MustUse__silence = True  # refused, so never elaborated: no "unused" warning
             raise MlaccelError(f"TPU rows and cols must be positive multiples of 4 (four lanes per buffer "
                                f"word), got {rows}x{cols}")
+        super().__init__({"A": 32, "B": 32, "C": 128})
         self.is_signed = is_signed
         self.rows, self.cols = rows, cols
-        self.in_valid = Signal()
-        self.K = Signal(8)
-        self.M = Signal(8)
-        self.N = Signal(8)
-        self.busy = Signal()
-        for buf, width in (("A", 32), ("B", 32), ("C", 128)):
-            setattr(self, f"{buf}_wr_en", Signal(name=f"{buf}_wr_en"))
-            setattr(self, f"{buf}_index", Signal(16, name=f"{buf}_index"))
-            setattr(self, f"{buf}_data_in", Signal(width, name=f"{buf}_data_in"))
-            setattr(self, f"{buf}_data_out", Signal(width, name=f"{buf}_data_out"))
-
-    @property
-    def ports(self) -> list[Signal]:
-        return [getattr(self, p) for p in TPU_PORTS]
 
     def elaborate(self, platform):
         m = Module()

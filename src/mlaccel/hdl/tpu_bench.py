@@ -13,18 +13,31 @@ from amaranth.sim import Simulator
 from .export import with_clock
 from .tpu import TPU, pack_a, pack_b, unpack_c
 
-__all__ = ["simulate_tpu"]
+__all__ = ["simulate_tpu", "simulate_sparse_tpu", "run_buffered"]
 
 
 def simulate_tpu(a: np.ndarray, b: np.ndarray, is_signed: bool = True, max_cycles: int = 1_500_000,
                  rows: int = 4, cols: int = 4) -> tuple[np.ndarray, int]:
     """Run one matmul on the RTL; returns C (uint32 words) and the cycles from the edge that samples
     ``in_valid`` to the edge after which ``busy`` is low."""
-    m, k = a.shape
-    n = b.shape[1]
-    tpu = TPU(is_signed, rows, cols)
-    top = with_clock(tpu, clk="clk", rst="rst_n", active_low=True, async_reset=True)
     mem = {"A": dict(enumerate(pack_a(a))), "B": dict(enumerate(pack_b(b))), "C": {}}
+    cycles = run_buffered(TPU(is_signed, rows, cols), mem, a.shape[0], a.shape[1], b.shape[1], max_cycles)
+    return unpack_c(mem["C"], a.shape[0], b.shape[1]), cycles
+
+
+def simulate_sparse_tpu(a: np.ndarray, b: np.ndarray, max_cycles: int = 1_500_000) -> tuple[np.ndarray, int]:
+    """Run one matmul with 2:4 weights ``b`` on the sparse TPU's RTL; as :func:`simulate_tpu`."""
+    from .sparse_tpu import SparseTPU, pack_a_groups, pack_b_2_4
+
+    mem = {"A": dict(enumerate(pack_a_groups(a))), "B": dict(enumerate(pack_b_2_4(b))), "C": {}}
+    cycles = run_buffered(SparseTPU(), mem, a.shape[0], a.shape[1], b.shape[1], max_cycles)
+    return unpack_c(mem["C"], a.shape[0], b.shape[1]), cycles
+
+
+def run_buffered(tpu, mem: dict, m: int, k: int, n: int, max_cycles: int) -> int:
+    """Drive a design with the course's buffer interface over memories ``mem`` (``{"A": {index: word},
+    ...}``, C filled in place); returns the cycles ``busy`` was high."""
+    top = with_clock(tpu, clk="clk", rst="rst_n", active_low=True, async_reset=True)
     result = {}
 
     async def bench(ctx):
@@ -69,4 +82,4 @@ def simulate_tpu(a: np.ndarray, b: np.ndarray, is_signed: bool = True, max_cycle
     sim.run()
     if "cycles" not in result:
         raise AssertionError(f"busy still high after {max_cycles} cycles")
-    return unpack_c(mem["C"], m, n), result["cycles"]
+    return result["cycles"]

@@ -8,6 +8,7 @@ accumulator is too narrow for a layer, in which case sums wrap as the hardware's
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from math import ceil
 from typing import Any
@@ -25,8 +26,9 @@ from ...workload import work_of
 from .config import SystolicConfig
 from .dataflow import map_gemm
 from .depthwise import DepthwiseGeometry, map_depthwise
-from .memory import gemm_traffic, stall_cycles
+from .memory import dram_traffic, gemm_traffic, stall_cycles
 from .pe_array import wrap
+from .sparse_layer import SparseLayer, prepare_sparse_layer
 
 __all__ = ["SystolicBackend", "VECTOR_COSTS"]
 
@@ -47,8 +49,9 @@ _OPERAND = {"ifmap": "input", "filter": "weight", "ofmap": "output", "psum": "ps
 class _Prepared:
     evaluate: Any
     params: Any
-    stats: Stats
+    stats: Stats | None  # None when the costs depend on each run's activations
     wrap_bits: int | None  # accumulator width to wrap to, when it can overflow
+    sparse: SparseLayer | None = None
 
 
 class SystolicBackend:
@@ -63,7 +66,15 @@ class SystolicBackend:
         self.tech: TechTable = load_table(config.tech)
         self.name = f"systolic:{config.name}"
         notes = (self.tech.sram_note(config.sram_bytes(b)) for b in ("ifmap", "filter", "ofmap"))
-        self.notes = tuple(dict.fromkeys(n for n in notes if n))
+        self._notes = list(dict.fromkeys(n for n in notes if n))
+        self.sparse = config.sparse
+        # Costs that follow each run's zeros are averaged over the samples (Model.run merges chunks).
+        self.data_dependent_stats = self.sparse.activations != "none"
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Caveats of the configuration, and of layers that cannot use its sparse support."""
+        return tuple(dict.fromkeys(self._notes))
 
     def begin(self, batch: int) -> None:
         """Nothing carries over between runs: every cost comes from the closed form."""
@@ -74,23 +85,38 @@ class SystolicBackend:
             raise UnsupportedOpError(f"Op {op.label} is not supported by the systolic backend",
                                      op_type=op.type, op_index=op.index)
         params = kernel.prepare(op)
-        if isinstance(params, (ConvParams, FullyConnectedParams)):
+        sparse = None
+        if isinstance(params, (ConvParams, FullyConnectedParams)) and not self.sparse.is_dense:
+            cfg = self.config
+            sparse, note = prepare_sparse_layer(op, params, cfg.rows, cfg.cols, cfg.dataflow, self.sparse,
+                                                cfg.word_bytes)
+            if note:
+                self._notes.append(note)
+            stats = None
+        elif isinstance(params, (ConvParams, FullyConnectedParams)):
             stats = self._gemm_stats(op, params)
         elif isinstance(params, DepthwiseParams):
             stats = self._depthwise_stats(op, params)
+            if not self.sparse.is_dense:
+                stats = dataclasses.replace(stats, extra=dict(stats.extra, sparse="depthwise"))
+                self._notes.append("DEPTHWISE_CONV_2D layers run dense: the column-FIR mode has no sparse support")
         else:
             stats = self._vector_stats(op)
-        return _Prepared(kernel.eval, params, stats, self._wrap_bits(params))
+        return _Prepared(kernel.eval, params, stats, self._wrap_bits(params), sparse)
 
     def run(self, op: Op, prepared: _Prepared, inputs: list) -> OpResult:
         p = prepared.params
+        stats = prepared.stats
+        if prepared.sparse is not None:
+            counts, density = prepared.sparse.counts(p, inputs[0])
+            stats = self._sparse_stats(op, prepared.sparse, counts, density)
         if prepared.wrap_bits is None:
             out = prepared.evaluate(p, inputs)
         else:
             acc = wrap(accumulators(p, inputs[0]), prepared.wrap_bits)
             n = inputs[0].shape[0]
             out = p.requant(acc, np.zeros_like(p.bias)).reshape((n,) + p.out_shape)
-        return OpResult([out], prepared.stats)
+        return OpResult([out], stats)
 
     # -- accumulator width -------------------------------------------------------------------
 
@@ -122,7 +148,10 @@ class SystolicBackend:
         return e
 
     def _finish(self, op: Op, macs: int, compute: int, folds: int, sram_reads: dict, sram_writes: dict,
-                dram_reads: dict, dram_writes: dict, extra: dict, vector_ops: int = 0) -> Stats:
+                dram_reads: dict, dram_writes: dict, extra: dict, vector_ops: int = 0,
+                toggled: float | None = None, busy: float | None = None) -> Stats:
+        """Stats of one op; ``toggled`` multiplier activations (default ``macs``) price the MACs, and
+        ``busy`` PE-cycles (default ``macs``) give the utilization."""
         cfg = self.config
         dram = sum(dram_reads.values()) + sum(dram_writes.values())
         stall = stall_cycles(compute, folds, dram, cfg)
@@ -131,13 +160,14 @@ class SystolicBackend:
         reads.update({f"dram.{_OPERAND[k]}": v for k, v in dram_reads.items()})
         writes = {f"sram.{_OPERAND[k]}": v for k, v in sram_writes.items()}
         writes.update({f"dram.{_OPERAND[k]}": v for k, v in dram_writes.items()})
-        util = macs / (cycles * cfg.rows * cfg.cols) if cycles else 0.0
+        util = (macs if busy is None else busy) / (cycles * cfg.rows * cfg.cols) if cycles else 0.0
         extra = dict(extra, compute_cycles=compute)
         return Stats(op=op.label, cycles=cycles, seconds=cycles / (cfg.clock_mhz * 1e6), stall_cycles=stall,
                      macs=macs, utilization=util,
                      param_bytes=sum(t.nbytes for t in op.inputs if t is not None and t.is_constant),
                      reads=reads, writes=writes,
-                     energy_pj=self._energy(macs, sram_reads, sram_writes, dram, vector_ops),
+                     energy_pj=self._energy(macs if toggled is None else toggled, sram_reads, sram_writes, dram,
+                                            vector_ops),
                      output_shape=op.outputs[0].shape, extra=extra)
 
     def _gemm_stats(self, op: Op, p) -> Stats:
@@ -158,6 +188,31 @@ class SystolicBackend:
         return self._finish(op, mp.macs * groups, mp.compute_cycles * groups, mp.folds * groups,
                             scale(tr.sram_reads), scale(tr.sram_writes), dram_reads,
                             scale(tr.dram_writes), extra)
+
+    def _sparse_stats(self, op: Op, layer: SparseLayer, c: dict, act_density: float) -> Stats:
+        """Stats of a GEMM layer on a sparse array from its mean per-sample counts."""
+        cfg = self.config
+        wb, ab = cfg.word_bytes, cfg.acc_bytes
+        groups = len(layer.weights)
+        k, n = layer.weights[0].shape
+        outs = layer.m * n * groups
+        meta = ceil(c["meta_bits"] / 8)
+        flags = ceil(layer.act_positions / 8) if layer.spec.skip_activations else 0  # zero flags read
+        sram_reads = {"ifmap": round(c["ifmap_reads"] * wb) + flags, "filter": round(c["filter_reads"] * wb) + meta,
+                      "ofmap": round(c["ofmap_reads"] * ab)}
+        sram_writes = {"ofmap": round(max(c["ofmap_writes"] - outs, 0) * ab) + outs * wb}
+        mp = map_gemm(layer.m, layer.k_slots, n, cfg.rows, cfg.cols, cfg.dataflow)
+        reads, writes = dram_traffic(mp, cfg, layer.m * k * wb, layer.weight_bytes // groups)
+        dram_reads = {key: v * groups for key, v in reads.items()}
+        dram_writes = {key: v * groups for key, v in writes.items()}
+        dram_reads["filter"] += 4 * n * groups if op.input(2) is not None else 0
+        folds = round(c["folds"])
+        extra = dict(unit="array", dataflow=cfg.dataflow, gemm=(layer.m, k, n), groups=groups, folds=folds,
+                     sparse=layer.mode, weight_density=layer.weight_density, act_density=act_density,
+                     metadata_bytes=meta + flags, issued_macs=round(c["issued"]), toggled_macs=round(c["toggled"]),
+                     psum_spill_bytes=dram_reads["psum"] + dram_writes["psum"])
+        return self._finish(op, work_of(op).macs, round(c["cycles"]), max(folds, 1), sram_reads, sram_writes,
+                            dram_reads, dram_writes, extra, toggled=c["toggled"], busy=c["issued"])
 
     def _depthwise_stats(self, op: Op, p: DepthwiseParams) -> Stats:
         cfg = self.config

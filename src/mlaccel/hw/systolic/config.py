@@ -10,6 +10,7 @@ from pathlib import Path
 from ...configfile import config_from_fields, read_config_file
 from ...energy import load_table
 from ...errors import ConfigError, MlaccelError
+from .sparsity import ACTIVATION_ZEROS, FORMATS, FORMATS_FOR_DATAFLOW, SparseSpec, parse_weight_sparsity
 
 __all__ = ["SystolicConfig", "SystolicConfigError", "PRESETS", "preset", "load_config"]
 
@@ -46,6 +47,13 @@ class SystolicConfig:
         Lanes of the post-processing unit that runs pooling, elementwise ops and softmax.
     tech : str
         Technology table name (``mlaccel.energy``) or path to a table file.
+    weight_sparsity : str
+        ``"none"``, ``"N:M"`` (e.g. ``"2:4"``) or ``"unstructured"`` (:mod:`.sparsity`).
+    activation_zeros : str
+        ``"none"``, ``"gate"`` (zero operands do not toggle the MAC) or ``"skip"`` (zero vectors are
+        skipped).
+    format : str
+        Weight storage in SRAM and DRAM: ``"dense"``, ``"bitmask"``, ``"csr"``, ``"csc"`` or ``"nm"``.
     name : str
         Preset or file name, for reports.
     """
@@ -63,6 +71,9 @@ class SystolicConfig:
     clock_mhz: float = 500.0
     vector_lanes: int = 16
     tech: str = "horowitz-45nm"
+    weight_sparsity: str = "none"
+    activation_zeros: str = "none"
+    format: str = "dense"
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self):
@@ -82,8 +93,50 @@ class SystolicConfig:
         if not isinstance(self.double_buffering, bool):
             raise SystolicConfigError(f"Config field 'double_buffering' must be true or false, "
                               f"got {self.double_buffering!r}")
+        self._check_sparsity()
         self._check_tile_fits()
         self._check_energy_table()
+
+    @property
+    def sparse(self) -> SparseSpec:
+        """The sparse features as a :class:`~.sparsity.SparseSpec`."""
+        w = parse_weight_sparsity(self.weight_sparsity)
+        n, m = w if isinstance(w, tuple) else (1, 1)
+        return SparseSpec(n, m, w == "unstructured", self.activation_zeros, self.format)
+
+    def _check_sparsity(self) -> None:
+        for f in ("weight_sparsity", "activation_zeros", "format"):
+            if not isinstance(getattr(self, f), str):
+                raise SystolicConfigError(f"Config field '{f}' must be a string, got {getattr(self, f)!r}")
+        try:
+            w = parse_weight_sparsity(self.weight_sparsity)
+        except ValueError as e:
+            raise SystolicConfigError(f"Config field 'weight_sparsity' {e}") from None
+        if self.activation_zeros not in ACTIVATION_ZEROS:
+            raise SystolicConfigError(f"Config field 'activation_zeros' must be one of {', '.join(ACTIVATION_ZEROS)}, "
+                                      f"got {self.activation_zeros!r}")
+        if self.format not in FORMATS:
+            raise SystolicConfigError(f"Config field 'format' must be one of {', '.join(FORMATS)}, got {self.format!r}")
+        if isinstance(w, tuple):
+            if self.format != "nm":
+                raise SystolicConfigError(f"Config field 'format' must be 'nm' (values and indices) for "
+                                          f"weight_sparsity {self.weight_sparsity!r}, got {self.format!r}")
+            if self.dataflow in ("ws", "is") and self.rows % w[0]:
+                raise SystolicConfigError(f"Config field 'rows' ({self.rows}) must be a multiple of N = {w[0]} for "
+                                          f"weight_sparsity {self.weight_sparsity!r} on the {self.dataflow} dataflow, "
+                                          f"so that no group of kept weights straddles two row folds")
+        elif self.format == "nm":
+            raise SystolicConfigError(f"Config field 'format' 'nm' needs weight_sparsity 'N:M', got "
+                                      f"{self.weight_sparsity!r}")
+        if w == "unstructured" and self.format == "dense":
+            raise SystolicConfigError("Config field 'format' must mark the zeros for weight_sparsity 'unstructured': "
+                                      "use bitmask, csr or csc, not dense")
+        if self.format not in FORMATS_FOR_DATAFLOW[self.dataflow]:
+            walk = "streams weights one column at a time" if self.dataflow == "is" else \
+                "loads and streams weights one k-row at a time"
+            raise SystolicConfigError(f"Config field 'format' {self.format!r} cannot feed the {self.dataflow} "
+                                      f"dataflow, which {walk}; use one of "
+                                      f"{', '.join(FORMATS_FOR_DATAFLOW[self.dataflow])}")
 
     @property
     def acc_bytes(self) -> int:
@@ -126,6 +179,12 @@ class SystolicConfig:
             except MlaccelError as e:
                 raise SystolicConfigError(f"Config field '{buf}_sram_kb': {e}") from None
 
+    def without_sparsity(self) -> "SystolicConfig":
+        """The same array without sparse support: the baseline its sparse features are measured against."""
+        if self.sparse.is_dense:
+            return self
+        return self.replace(weight_sparsity="none", activation_zeros="none", format="dense", name=f"{self.name}-dense")
+
     def replace(self, **changes) -> "SystolicConfig":
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
@@ -146,6 +205,15 @@ PRESETS: dict[str, SystolicConfig] = {
     # SCALE-Sim's default 32x32 configuration (scale.cfg: 64 KiB per SRAM, WS).
     "scalesim-32x32": SystolicConfig(32, 32, "ws", 64, 64, 64, dram_bw=10, clock_mhz=1000,
                                      vector_lanes=32, name="scalesim-32x32"),
+    # A 2:4 weight-sparse array (NVIDIA Ampere's sparse tensor core idea on a 16x16 WS array):
+    # kept weights and 2-bit indices, operand muxes in the PEs, zero activations gated.
+    "sparse-16x16-ws": SystolicConfig(16, 16, "ws", 64, 64, 64, dram_bw=16, clock_mhz=500, vector_lanes=16,
+                                      weight_sparsity="2:4", activation_zeros="gate", format="nm",
+                                      name="sparse-16x16-ws"),
+    # Zero-skipping on the edge array: bitmask-compressed weights, zero activation vectors skipped.
+    "sparse-16x16-os-skip": SystolicConfig(16, 16, "os", 64, 64, 64, dram_bw=16, clock_mhz=500, vector_lanes=16,
+                                           weight_sparsity="unstructured", activation_zeros="skip",
+                                           format="bitmask", name="sparse-16x16-os-skip"),
 }
 
 

@@ -26,7 +26,7 @@ from math import ceil
 from .config import SystolicConfig
 from .dataflow import Mapping
 
-__all__ = ["Traffic", "gemm_traffic", "stall_cycles"]
+__all__ = ["Traffic", "gemm_traffic", "dram_traffic", "stall_cycles"]
 
 
 @dataclass(frozen=True)
@@ -76,14 +76,22 @@ def gemm_traffic(mp: Mapping, cfg: SystolicConfig) -> Traffic:
     e = _element_counts(mp)
     wb, ab = cfg.word_bytes, cfg.acc_bytes
     m, k, n = mp.m, mp.k, mp.n
-    fr, fc = mp.row_folds, mp.col_folds
-    half = {b: cfg.sram_bytes(b) // cfg.buffers for b in ("ifmap", "filter", "ofmap")}
-    a_bytes, b_bytes, out_bytes = m * k * wb, k * n * wb, m * n * wb
+    out_bytes = m * n * wb
     partial_writes = e["ofmap_writes"] - m * n  # writes of non-final partial sums
     sram_reads = {"ifmap": e["ifmap_reads"] * wb, "filter": e["filter_reads"] * wb,
                   "ofmap": e["ofmap_reads"] * ab}
     sram_writes = {"ofmap": partial_writes * ab + out_bytes}
+    dram_reads, dram_writes = dram_traffic(mp, cfg, m * k * wb, k * n * wb)
+    return Traffic(sram_reads, sram_writes, dram_reads, dram_writes, e)
 
+
+def dram_traffic(mp: Mapping, cfg: SystolicConfig, a_bytes: int, b_bytes: int) -> tuple[dict, dict]:
+    """DRAM ``(reads, writes)`` in bytes of a GEMM folded as ``mp`` whose A and B hold ``a_bytes`` and
+    ``b_bytes`` (B may be compressed: its bytes then include the metadata)."""
+    ab = cfg.acc_bytes
+    m, n = mp.m, mp.n
+    fr, fc = mp.row_folds, mp.col_folds
+    half = {b: cfg.sram_bytes(b) // cfg.buffers for b in ("ifmap", "filter", "ofmap")}
     spill = 0
     if mp.dataflow == "ws":
         a_dram = a_bytes if a_bytes <= half["ifmap"] else a_bytes * fc
@@ -91,16 +99,14 @@ def gemm_traffic(mp: Mapping, cfg: SystolicConfig) -> Traffic:
         if fr > 1 and m * min(n, cfg.cols) * ab > half["ofmap"]:
             spill = m * n * (fr - 1) * ab
     elif mp.dataflow == "os":
-        a_dram = a_bytes if min(m, cfg.rows) * k * wb <= half["ifmap"] else a_bytes * fc
+        a_dram = a_bytes if a_bytes * min(m, cfg.rows) // max(m, 1) <= half["ifmap"] else a_bytes * fc
         b_dram = b_bytes if b_bytes <= half["filter"] else b_bytes * fr
     else:
         a_dram = a_bytes
         b_dram = b_bytes if b_bytes <= half["filter"] else b_bytes * fc
         if fr > 1 and n * min(m, cfg.cols) * ab > half["ofmap"]:
             spill = m * n * (fr - 1) * ab
-    return Traffic(sram_reads, sram_writes,
-                   {"ifmap": a_dram, "filter": b_dram, "psum": spill},
-                   {"ofmap": out_bytes, "psum": spill}, e)
+    return {"ifmap": a_dram, "filter": b_dram, "psum": spill}, {"ofmap": m * n * cfg.word_bytes, "psum": spill}
 
 
 def stall_cycles(compute_cycles: int, folds: int, dram_bytes: int, cfg: SystolicConfig) -> int:
