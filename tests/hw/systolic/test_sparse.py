@@ -209,3 +209,14 @@ def test_cli_compare_prints_layers_side_by_side_and_json(kws_pruned, tmp_path):
                         (["--compare", "reference"], "--compare needs a timed target")):
         r = runner.invoke(app, ["run", str(path), *args])
         assert r.exit_code == 1 and match in r.output
+
+
+def test_yaml_base_60_trap_is_named(tmp_path):
+    from mlaccel.hw.systolic import load_config
+
+    path = tmp_path / "sparse.yaml"
+    path.write_text("systolic:\n  preset: edge-16x16-os\n  weight_sparsity: 2:4\n  format: nm\n")
+    with pytest.raises(SystolicConfigError, match="got the number 124 .*quote it"):
+        load_config(path)
+    path.write_text("systolic:\n  preset: edge-16x16-os\n  weight_sparsity: '2:4'\n  format: nm\n")
+    assert load_config(path).sparse.n == 2

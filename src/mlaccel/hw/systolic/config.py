@@ -105,6 +105,11 @@ class SystolicConfig:
         return SparseSpec(n, m, w == "unstructured", self.activation_zeros, self.format)
 
     def _check_sparsity(self) -> None:
+        if isinstance(self.weight_sparsity, int) and not isinstance(self.weight_sparsity, bool):
+            # YAML 1.1 reads an unquoted 2:4 as the base-60 integer 124
+            raise SystolicConfigError(f"Config field 'weight_sparsity' must be a string such as \"2:4\", got the "
+                                      f"number {self.weight_sparsity} (in YAML, quote it: an unquoted 2:4 reads as "
+                                      f"a base-60 number)")
         for f in ("weight_sparsity", "activation_zeros", "format"):
             if not isinstance(getattr(self, f), str):
                 raise SystolicConfigError(f"Config field '{f}' must be a string, got {getattr(self, f)!r}")
