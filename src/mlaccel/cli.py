@@ -253,6 +253,7 @@ def run(
     if baseline is not None:
         with _Progress(f"{Path(m.graph.name).name} on {baseline.name}") as progress:
             base = m.run(*xs, target=baseline, progress=progress)
+    analog = _analog_agreement(m, xs, res)
     agreement = None
     if check:
         from .check import against_oracle
@@ -272,6 +273,8 @@ def run(
             doc["bit_exact_with_tflm" if oracle == "TFLite-Micro" else "agrees_with_onnxruntime"] = agreement.exact
         if plot is not None:
             doc["plot"] = str(plot)
+        if analog is not None:
+            doc["agreement_with_reference"], doc["bit_exact_with_reference"] = analog
         if base is not None:
             from .report.compare import compare_rows
 
@@ -292,6 +295,9 @@ def run(
         else:
             console.print(f"per inference: {fmt_count(res.total.macs)} MACs, {fmt_count(res.total.param_bytes)} B "
                           f"of parameters (no time modeled)", soft_wrap=True)
+        if analog is not None:
+            console.print(f"top-1 agreement with the reference kernels: {100 * analog[0]:.1f}% of {res.batch} "
+                          f"sample(s); outputs {'bit-exact' if analog[1] else 'differ'}")
         if base is not None:
             from .report.compare import compare_table
 
@@ -309,6 +315,20 @@ def run(
                           f"difference in sample {agreement.first_mismatch})")
     if agreement is not None and not agreement.exact:
         raise typer.Exit(2)
+
+
+def _analog_agreement(m, xs, res) -> tuple[float, bool] | None:
+    """For an analog target: top-1 agreement of its outputs with the reference kernels', and whether
+    they are bit-exact; None for other targets."""
+    if not res.target.startswith("analog:"):
+        return None
+    from .accuracy import top1_agreement
+
+    ref = m.run(*xs)
+    y, r = np.asarray(res.outputs[0]), np.asarray(ref.outputs[0])
+    if res.batch == 1:
+        y, r = y[None], r[None]
+    return top1_agreement(y, r), all(np.array_equal(a, b) for a, b in zip(res.outputs, ref.outputs))
 
 
 def _compare_target(target: str, compare: str):
@@ -533,3 +553,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 from . import cli_compress  # noqa: E402,F401 - registers train, quantize, prune, eval, compress report
+from . import cli_analog  # noqa: E402,F401 - registers analog isaac, analog sweep

@@ -1,6 +1,6 @@
 """The target registry: ``PREFIX:SPEC`` strings to a family, a config, and a backend.
 
-Targets are ``reference``, ``systolic:PRESET``, ``soc:PRESET`` or ``soc:PROJECT_FOLDER``,
+Targets are ``reference``, ``systolic:PRESET``, ``soc:PRESET`` or ``soc:PROJECT_FOLDER``, ``analog:PRESET``,
 ``PREFIX:FILE.toml`` (or ``.yaml``), or a bare config file whose table names the family
 (``[systolic]``, ``[soc]``). Resolving a target is cheap and never builds anything; the backend is
 built by :func:`make_backend`, which the session caches.
@@ -24,6 +24,7 @@ FAMILIES: dict[str, str] = {
     "reference": "mlaccel.reference",
     "systolic": "mlaccel.hw.systolic",
     "soc": "mlaccel.hw.soc",
+    "analog": "mlaccel.hw.analog",
 }
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from .graph import Op
 
-__all__ = ["Work", "work_of"]
+__all__ = ["Work", "work_of", "vector_ops", "VECTOR_COSTS"]
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,22 @@ def work_of(op: Op) -> Work:
     if op.type in _MOVES:
         return Work("move", elements=elements)
     return Work("elementwise", elements=elements)
+
+
+# Lane-operations per output element on a vector unit (one lane does one simple integer op per
+# cycle, pipelined). Pooling costs one per window tap; softmax makes three passes (max, sum of
+# exponentials, normalize); RESHAPE only relabels a buffer.
+VECTOR_COSTS = {
+    "ADD": 1, "SUB": 1, "MUL": 1, "LOGISTIC": 1, "QUANTIZE": 1, "DEQUANTIZE": 1,
+    "PAD": 1, "STRIDED_SLICE": 1, "CONCATENATION": 1, "SOFTMAX": 3, "RESHAPE": 0,
+}
+
+
+def vector_ops(op: Op) -> int:
+    """Lane-operations of an op that runs on a digital vector unit, for one inference."""
+    out = op.outputs[0]
+    if op.type in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        per = op.attrs.get("filter_h", 1) * op.attrs.get("filter_w", 1)
+    else:
+        per = VECTOR_COSTS.get(op.type, 1)
+    return out.size * per

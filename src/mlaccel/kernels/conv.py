@@ -21,7 +21,7 @@ from .requantize import Requant, activation_range
 from .window import Window, window_of
 
 __all__ = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "exact_float_type", "conv_geometry",
-           "depthwise_geometry", "gemm_tiles", "gemm_nonzeros"]
+           "depthwise_geometry", "gemm_tiles", "gemm_inputs", "gemm_nonzeros"]
 
 _MAX_ABS_INPUT = 255  # |q - zero_point| for int8 activations
 
@@ -265,17 +265,23 @@ def accumulators(p, x: np.ndarray) -> np.ndarray:
     return acc + p.bias
 
 
-def gemm_nonzeros(p, x: np.ndarray) -> np.ndarray:
-    """Where the GEMM operand A of CONV_2D or FULLY_CONNECTED is non-zero, for inputs with a leading
-    sample axis: ``(samples, groups, M, K)`` bool.
-
-    A is ``x + input_offset``, im2col'd for CONV_2D (taps in the padding are zero, as TFLite pads
-    with the zero point), so a zero is an input equal to the zero point.
+def gemm_inputs(p, x: np.ndarray) -> np.ndarray:
+    """The GEMM operand A of CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED for inputs with a leading
+    sample axis: ``(samples, groups, M, K)`` int32 of ``x + input_offset``, im2col'd for the
+    convolutions (K in (tap, channel) order; taps in the padding are 0, as TFLite pads with the zero
+    point). DEPTHWISE_CONV_2D gives every channel's taps in one row (its GEMM is block-diagonal).
     """
     n = x.shape[0]
     if isinstance(p, FullyConnectedParams):
-        return (x.reshape(n, -1, p.depth).astype(np.int32) + p.in_offset != 0)[:, None]
+        return (x.reshape(n, -1, p.depth).astype(np.int32) + p.in_offset)[:, None]
     w = p.window
-    cols = _im2col(x.reshape((-1,) + p.in_shape[1:]), p.in_offset, w, np.dtype(np.float32)) != 0
-    cols = cols.reshape(n, -1, w.k_h * w.k_w, p.groups, cols.shape[1] // (w.k_h * w.k_w * p.groups))
-    return cols.transpose(0, 3, 1, 2, 4).reshape(n, p.groups, cols.shape[1], -1)
+    cols = _im2col(x.reshape((-1,) + p.in_shape[1:]), p.in_offset, w, np.dtype(np.float32)).astype(np.int32)
+    groups = p.groups if isinstance(p, ConvParams) else 1
+    cols = cols.reshape(n, -1, w.k_h * w.k_w, groups, cols.shape[1] // (w.k_h * w.k_w * groups))
+    return cols.transpose(0, 3, 1, 2, 4).reshape(n, groups, cols.shape[1], -1)
+
+
+def gemm_nonzeros(p, x: np.ndarray) -> np.ndarray:
+    """Where :func:`gemm_inputs` is non-zero (an input equal to the zero point, or a padded tap, is a
+    zero): ``(samples, groups, M, K)`` bool."""
+    return gemm_inputs(p, x) != 0

@@ -22,7 +22,7 @@ from ...graph import Op
 from ...kernels import KERNELS
 from ...kernels.conv import ConvParams, DepthwiseParams, FullyConnectedParams, accumulators
 from ...stats import Stats
-from ...workload import work_of
+from ...workload import VECTOR_COSTS, vector_ops, work_of
 from .config import SystolicConfig
 from .dataflow import map_gemm
 from .depthwise import DepthwiseGeometry, map_depthwise
@@ -31,15 +31,6 @@ from .pe_array import wrap
 from .sparse_layer import SparseLayer, prepare_sparse_layer
 
 __all__ = ["SystolicBackend", "VECTOR_COSTS"]
-
-# Lane-cycles per output element on the vector unit (one lane does one simple integer op per
-# cycle, pipelined). Pooling costs one per window tap; softmax makes three passes (max, sum of
-# exponentials, normalize); RESHAPE only relabels a buffer.
-VECTOR_COSTS = {
-    "ADD": 1, "SUB": 1, "MUL": 1, "LOGISTIC": 1, "QUANTIZE": 1, "DEQUANTIZE": 1,
-    "PAD": 1, "STRIDED_SLICE": 1, "CONCATENATION": 1, "SOFTMAX": 3, "RESHAPE": 0,
-}
-
 
 # Buffer or DRAM stream -> operand kind of the Stats vocabulary (mlaccel.stats).
 _OPERAND = {"ifmap": "input", "filter": "weight", "ofmap": "output", "psum": "psum"}
@@ -239,15 +230,11 @@ class SystolicBackend:
     def _vector_stats(self, op: Op) -> Stats:
         cfg = self.config
         out = op.outputs[0]
-        if op.type in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
-            per = op.attrs.get("filter_h", 1) * op.attrs.get("filter_w", 1)
-        else:
-            per = VECTOR_COSTS.get(op.type, 1)
-        ops = out.size * per
+        ops = vector_ops(op)
         cycles = ceil(ops / cfg.vector_lanes)
         act_in = sum(t.nbytes for t in op.inputs if t is not None and not t.is_constant)
         const_in = sum(t.nbytes for t in op.inputs if t is not None and t.is_constant)
-        moved = per > 0
+        moved = ops > 0
         sram_reads = {"ifmap": act_in if moved else 0, "filter": const_in if moved else 0, "ofmap": 0}
         sram_writes = {"ofmap": out.nbytes if moved else 0}
         # Activations stay on chip when they fit in the ifmap SRAM; otherwise they round-trip DRAM.

@@ -1,0 +1,23 @@
+"""Analog in-memory computing: crossbars with DACs and ADCs, device noise, accuracy and energy.
+
+The family's rooms: :mod:`.config` (``AnalogConfig``, ``PRESETS``, ``preset``, ``load_config``) and
+:mod:`.backend` (``AnalogBackend``); :mod:`.crossbar` maps and computes GEMMs, :mod:`.devices` holds
+the non-idealities, :mod:`.components` the component table, :mod:`.isaac` the ISAAC reconstruction.
+"""
+
+from ...family import Family
+from .backend import AnalogBackend
+from .config import PRESETS, AnalogConfig, AnalogConfigError, load_config, preset
+
+__all__ = ["AnalogBackend", "AnalogConfig", "AnalogConfigError", "PRESETS", "preset", "load_config", "FAMILY"]
+
+
+def _resolve(spec: str) -> AnalogConfig:
+    if spec.endswith((".toml", ".yaml", ".yml")):
+        return load_config(spec)
+    return preset(spec)
+
+
+FAMILY = Family(prefix="analog", config_type=AnalogConfig, presets=PRESETS, load_config=load_config,
+                resolve=_resolve, backend=AnalogBackend,
+                summary="analog:PRESET | analog:FILE.toml: crossbars with DACs/ADCs and device noise (ISAAC, PCM)")
