@@ -38,3 +38,8 @@ def random_inputs(tensors, rng: np.random.Generator, batch: int | None = None) -
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first: with xdist they then overlap the many short ones instead of trailing them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
