@@ -1,0 +1,142 @@
+"""ANN to SNN conversion of ReLU networks (Diehl et al. 2015; Rueckauer et al. 2017).
+
+Each ReLU layer becomes a layer of integrate-and-fire neurons with threshold 1, reset by
+subtraction, whose firing rate approximates the ReLU's output divided by the layer's scale
+``lambda`` (the maximum, or a robust percentile such as the 99.9th, of that output on calibration
+data). Weights become ``W * lambda_in / lambda_out`` and biases ``b / lambda_out``. The last weighted
+layer does not spike: its membrane potential, summed over the time steps, is the readout (or, with
+``readout="spikes"``, it spikes too and the counts are read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..compress.calibrate import trace
+from ..errors import InputError, UnsupportedOpError
+from ..graph import Graph
+from ..model.builder import rebuild
+from .neurons import Neuron
+
+__all__ = ["SpikingNet", "convert", "WEIGHTED", "PASSED"]
+
+WEIGHTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+PASSED = ("AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE")  # carry spikes (or rates) and their scale
+_AFTER_OUTPUT = ("SOFTMAX", "RESHAPE")  # argmax-preserving ops after the readout layer, dropped
+
+
+@dataclass(frozen=True)
+class SpikingNet:
+    """A converted network.
+
+    Attributes
+    ----------
+    graph : Graph
+        The float graph with normalized weights and no fused activations.
+    neurons : dict of int to Neuron
+        The neurons on the output of each spiking op (by op index).
+    scales : dict of int to float
+        lambda of each op's output (by op index).
+    output_op : int
+        The readout layer's op index.
+    readout : str
+        ``"membrane"`` or ``"spikes"``.
+    """
+
+    graph: Graph
+    neurons: dict
+    scales: dict
+    output_op: int
+    readout: str = "membrane"
+    source: str = field(default="", compare=False)
+
+    @property
+    def ops(self) -> list:
+        """The ops the simulation runs, up to the readout layer."""
+        return [op for op in self.graph.ops if op.index <= self.output_op]
+
+
+def _check(graph: Graph) -> int:
+    """The readout layer's op index, after checking that every op converts."""
+    weighted = [op for op in graph.ops if op.type in WEIGHTED]
+    if not weighted:
+        raise InputError(f"Model '{graph.name}' has no CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED layer to convert")
+    if any(t.dtype != np.float32 for t in graph.inputs):
+        raise InputError(f"Model '{graph.name}' is not a float model: convert the float ONNX model, before quantizing")
+    last = weighted[-1].index
+    for op in graph.ops:
+        if op.index > last:
+            if op.type not in _AFTER_OUTPUT:
+                raise UnsupportedOpError(f"Op {op.label} follows the readout layer; conversion allows only "
+                                         f"{', '.join(_AFTER_OUTPUT)} there", op_type=op.type, op_index=op.index)
+            continue
+        if op.type in WEIGHTED:
+            act = op.attrs.get("activation", "NONE")
+            if op.index != last and act not in ("RELU", "RELU6"):
+                raise UnsupportedOpError(f"Op {op.label} has activation {act}; conversion needs ReLU (or ReLU6) "
+                                         f"on every hidden layer", op_type=op.type, op_index=op.index)
+        elif op.type not in PASSED:
+            raise UnsupportedOpError(f"Op {op.label} cannot be converted to spiking neurons (conversion takes "
+                                     f"{', '.join(WEIGHTED + PASSED)}, and ReLU activations)",
+                                     op_type=op.type, op_index=op.index)
+        if op.type == "MAX_POOL_2D":
+            a = op.attrs
+            if (a["filter_h"], a["filter_w"]) != (a["stride_h"], a["stride_w"]) or \
+                    op.inputs[0].shape[1] % a["filter_h"] or op.inputs[0].shape[2] % a["filter_w"]:
+                raise UnsupportedOpError(f"Op {op.label}: spiking max pooling takes windows that tile the input "
+                                         f"(filter = stride, dividing it)", op_type=op.type, op_index=op.index)
+    return last
+
+
+def convert(graph: Graph, calib: np.ndarray, percentile: float = 99.9, neuron: Neuron = Neuron(),
+            readout: str = "membrane") -> SpikingNet:
+    """Convert a float ReLU network (a Graph from :func:`mlaccel.compress.from_onnx`).
+
+    Parameters
+    ----------
+    calib : ndarray
+        Calibration samples, shaped for the model's input.
+    percentile : float
+        The percentile of each layer's activations that sets its scale (100: the maximum).
+
+    Raises
+    ------
+    UnsupportedOpError
+        An op or activation that does not convert; the message names the layer.
+    InputError
+        No calibration samples, a percentile outside (0, 100], an unknown readout.
+    """
+    last = _check(graph)
+    if readout not in ("membrane", "spikes"):
+        raise InputError(f"readout must be 'membrane' or 'spikes', got {readout!r}")
+    if not 0 < percentile <= 100:
+        raise InputError(f"percentile must be in (0, 100], got {percentile}")
+    if calib is None or len(calib) == 0:
+        raise InputError("Conversion needs calibration samples (--calib)")
+    env = trace(graph, [np.asarray(calib, np.float32)])
+    scale = {t.index: 1.0 for t in graph.inputs}  # direct encoding: the input current is the sample itself
+    changes, attrs, neurons, scales = {}, {}, {}, {}
+    for op in graph.ops:
+        if op.index > last:
+            break
+        lam_in = scale[op.inputs[0].index]
+        out = op.outputs[0]
+        if op.type in WEIGHTED:
+            if op.index == last and readout == "membrane":
+                lam = 1.0
+            else:
+                lam = float(np.percentile(env[out.index], percentile)) or 1.0
+            w, b = op.inputs[1], op.input(2)
+            changes[w.index] = {"data": (w.data * (lam_in / lam)).astype(np.float32)}
+            if b is not None:
+                changes[b.index] = {"data": (b.data / lam).astype(np.float32)}
+            attrs[op.index] = {"activation": "NONE"}
+            if op.index != last or readout == "spikes":
+                neurons[op.index] = neuron
+        else:
+            lam = lam_in
+        scale[out.index] = lam
+        scales[op.index] = lam
+    return SpikingNet(rebuild(graph, changes, attrs), neurons, scales, last, readout, graph.name)

@@ -1,0 +1,80 @@
+"""Spiking neurons, stepped in NumPy over a whole layer and batch at once.
+
+IF: ``v += I``; LIF: ``v = beta * v + I``; CUBA LIF (Loihi's): a synaptic current
+``i = alpha * i + I`` feeds ``v = beta * v + i``. A neuron spikes when ``v >= threshold``, then resets
+to zero or by subtracting the threshold, and stays silent for ``refractory`` steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ConfigError
+
+__all__ = ["Neuron", "run_neurons"]
+
+
+@dataclass(frozen=True)
+class Neuron:
+    """Attributes
+    ----------
+    kind : str
+        ``"if"``, ``"lif"`` or ``"cuba"``.
+    threshold : float
+        Firing threshold (> 0).
+    beta : float
+        Membrane decay per step (LIF, CUBA; 1 is no leak).
+    alpha : float
+        Synaptic current decay per step (CUBA).
+    reset : str
+        ``"subtract"`` (keeps the residue, as rate conversion needs) or ``"zero"``.
+    refractory : int
+        Steps a neuron stays silent after a spike.
+    """
+
+    kind: str = "if"
+    threshold: float = 1.0
+    beta: float = 1.0
+    alpha: float = 0.0
+    reset: str = "subtract"
+    refractory: int = 0
+
+    def __post_init__(self):
+        if self.kind not in ("if", "lif", "cuba"):
+            raise ConfigError(f"Neuron field 'kind' must be 'if', 'lif' or 'cuba', got {self.kind!r}")
+        if not self.threshold > 0:
+            raise ConfigError(f"Neuron field 'threshold' must be > 0, got {self.threshold!r}")
+        for f in ("beta", "alpha"):
+            if not 0 <= getattr(self, f) <= 1:
+                raise ConfigError(f"Neuron field '{f}' must be in [0, 1], got {getattr(self, f)!r}")
+        if self.reset not in ("subtract", "zero"):
+            raise ConfigError(f"Neuron field 'reset' must be 'subtract' or 'zero', got {self.reset!r}")
+        if not isinstance(self.refractory, int) or self.refractory < 0:
+            raise ConfigError(f"Neuron field 'refractory' must be an integer >= 0, got {self.refractory!r}")
+
+
+def run_neurons(current: np.ndarray, neuron: Neuron) -> np.ndarray:
+    """Spikes ``(T, ...)`` (float32 0/1) of neurons driven by input currents ``(T, ...)``."""
+    v = np.zeros(current.shape[1:], np.float32)
+    syn = np.zeros_like(v)
+    quiet = np.zeros(current.shape[1:], np.int32)
+    spikes = np.empty(current.shape, np.float32)
+    beta = 1.0 if neuron.kind == "if" else neuron.beta
+    for t in range(current.shape[0]):
+        if neuron.kind == "cuba":
+            syn = neuron.alpha * syn + current[t]
+            drive = syn
+        else:
+            drive = current[t]
+        v = beta * v + np.where(quiet > 0, 0.0, drive)
+        s = (v >= neuron.threshold) & (quiet == 0)
+        spikes[t] = s
+        if neuron.reset == "subtract":
+            v = v - neuron.threshold * s
+        else:
+            v = np.where(s, 0.0, v)
+        if neuron.refractory:
+            quiet = np.where(s, neuron.refractory, np.maximum(quiet - 1, 0))
+    return spikes

@@ -1,0 +1,129 @@
+"""Simulating a converted SNN in NumPy, vectorized over batch and time: each layer computes its input
+currents for all T steps at once (one batched kernel call), then its neurons step through time.
+
+Counts come from the run: spikes per layer, and synaptic operations (each input spike times the
+synapses it drives: the layer's fan-out, interior positions for convolutions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+from ..kernels.floating import FLOAT_KERNELS
+from .convert import SpikingNet
+from .neurons import run_neurons
+
+__all__ = ["SimResult", "simulate", "encode", "ENCODERS"]
+
+ENCODERS = ("direct", "rate", "ttfs")
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """Attributes
+    ----------
+    scores : ndarray (T, N, classes)
+        The readout after each time step (cumulative membrane potential or spike count): row
+        ``t`` is what a run of ``t + 1`` steps gives.
+    spikes : dict of str to ndarray (T,)
+        Per spiking layer (by op label), spikes per inference summed over the batch up to each
+        step, divided by the batch.
+    synops : dict of str to ndarray (T,)
+        Per weighted layer, synaptic operations per inference up to each step.
+    timesteps : int
+    """
+
+    scores: np.ndarray
+    spikes: dict
+    synops: dict
+    timesteps: int
+
+    def predictions(self, t: int | None = None) -> np.ndarray:
+        """Top-1 classes after ``t`` steps (default: all)."""
+        s = self.scores[(t or self.timesteps) - 1]
+        return s.reshape(s.shape[0], -1).argmax(axis=1)
+
+    def total_spikes(self, t: int | None = None) -> float:
+        return float(sum(v[(t or self.timesteps) - 1] for v in self.spikes.values()))
+
+    def total_synops(self, t: int | None = None) -> float:
+        return float(sum(v[(t or self.timesteps) - 1] for v in self.synops.values()))
+
+
+def encode(x: np.ndarray, timesteps: int, encoder: str = "direct", seed: int = 0) -> np.ndarray:
+    """Input currents ``(T, N, ...)``: ``direct`` repeats the sample; ``rate`` draws Bernoulli spikes
+    with probability ``clip(x, 0, 1)`` (seeded); ``ttfs`` fires once, earlier for larger values."""
+    if not isinstance(timesteps, (int, np.integer)) or timesteps <= 0:
+        raise InputError(f"timesteps must be a positive integer, got {timesteps!r}")
+    x = np.asarray(x, np.float32)
+    if encoder == "direct":
+        return np.broadcast_to(x, (timesteps,) + x.shape)
+    p = np.clip(x, 0.0, 1.0)
+    if encoder == "rate":
+        return (np.random.default_rng(seed).random((timesteps,) + x.shape) < p).astype(np.float32)
+    if encoder == "ttfs":
+        fire = np.where(p > 0, np.rint((1.0 - p) * (timesteps - 1)), -1).astype(np.int64)
+        return (np.arange(timesteps).reshape((-1,) + (1,) * x.ndim) == fire).astype(np.float32)
+    raise InputError(f"encoder must be one of {', '.join(ENCODERS)}, got {encoder!r}")
+
+
+def _fanout(op) -> float:
+    """Synapses one input neuron drives (interior positions for convolutions)."""
+    w = op.inputs[1]
+    if op.type == "FULLY_CONNECTED":
+        return float(w.shape[0])
+    a = op.attrs
+    stride = a.get("stride_h", 1) * a.get("stride_w", 1)
+    if op.type == "DEPTHWISE_CONV_2D":
+        return w.shape[1] * w.shape[2] * a.get("depth_multiplier", 1) / stride
+    return w.shape[0] * w.shape[1] * w.shape[2] / stride
+
+
+def _spiking_max_pool(op, spikes: np.ndarray) -> np.ndarray:
+    """Max pooling of spike trains ``(T, ..., H, W, C)``: each window passes the spikes of the input with
+    the highest count so far (Rueckauer et al. 2017). Windows tile the input (checked at conversion)."""
+    t, (h, w, c) = spikes.shape[0], spikes.shape[-3:]
+    lead = spikes.shape[1:-3]
+    kh, kw = op.attrs["filter_h"], op.attrs["filter_w"]
+    win = spikes.reshape(t, -1, h // kh, kh, w // kw, kw, c).transpose(0, 1, 2, 4, 6, 3, 5).reshape(
+        t, -1, h // kh, w // kw, c, kh * kw)
+    count = np.cumsum(win, axis=0)
+    pick = np.argmax(count, axis=-1)[..., None]
+    return np.take_along_axis(win, pick, axis=-1)[..., 0].reshape((t,) + lead + (h // kh, w // kw, c))
+
+
+def simulate(net: SpikingNet, x: np.ndarray, timesteps: int, encoder: str = "direct", seed: int = 0) -> SimResult:
+    """Run ``net`` on samples ``x`` (shaped for the model's input) for ``timesteps`` steps."""
+    cur = encode(x, timesteps, encoder, seed)
+    t, n = cur.shape[:2]
+    env = {net.graph.inputs[0].index: np.ascontiguousarray(cur.reshape((t * n,) + cur.shape[2:]))}
+    spikes, synops = {}, {}
+    binary = {net.graph.inputs[0].index: encoder != "direct"}
+    scores = None
+    for op in net.ops:
+        src = op.inputs[0]
+        if op.type == "MAX_POOL_2D" and binary.get(src.index):
+            s = env[src.index]
+            out = _spiking_max_pool(op, s.reshape((t, n) + s.shape[1:]))
+            out = out.reshape((t * n,) + out.shape[2:])
+        else:
+            kernel = FLOAT_KERNELS[op.type]
+            args = [None if i is None else (i.data[None] if i.is_constant else env[i.index]) for i in op.inputs]
+            out = kernel.eval(kernel.prepare(op), args)
+        if op.type in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            active = (env[src.index] != 0).reshape(t, n, -1).sum(axis=2).mean(axis=1)
+            synops[op.label] = np.cumsum(active) * _fanout(op)
+        if op.index in net.neurons:
+            s = run_neurons(out.reshape((t, n) + out.shape[1:]), net.neurons[op.index])
+            spikes[op.label] = np.cumsum(s.reshape(t, n, -1).sum(axis=2).mean(axis=1))
+            out = s.reshape(out.shape)
+            binary[op.outputs[0].index] = True
+        else:
+            binary[op.outputs[0].index] = binary.get(src.index, False) and op.type in ("MAX_POOL_2D", "RESHAPE")
+        env[op.outputs[0].index] = out
+        if op.index == net.output_op:
+            scores = np.cumsum(out.reshape((t, n) + out.shape[1:]), axis=0)
+    return SimResult(scores, spikes, synops, timesteps)
