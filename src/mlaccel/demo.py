@@ -79,7 +79,8 @@ def run_demo(console: Console) -> dict:
 
 
 def _accelerators(console: Console, root: Path, by_model: dict) -> dict:
-    """vww on every systolic preset: same outputs, different cycles, utilization and energy."""
+    """vww on every systolic preset and on ISAAC's crossbars: same outputs, different cycles,
+    utilization and energy."""
     from .hw.systolic import PRESETS
 
     name = "mlperf_tiny/vww_96_int8.tflite"
@@ -87,21 +88,24 @@ def _accelerators(console: Console, root: Path, by_model: dict) -> dict:
     case = by_model[name][0]
     x = golden_input(case, model.inputs[0], root)
     ref = model.run(x)
-    t = Table(title="vww on modeled systolic arrays", title_justify="left")
+    t = Table(title="vww on modeled systolic arrays and analog crossbars", title_justify="left")
     for col in ("target", "cycles", "stall", "us", "util", "uJ", "same"):
         t.add_column(col, justify="left" if col == "target" else "right", no_wrap=True)
     out = {}
-    for preset in PRESETS.values():
-        res = model.run(x, target=f"systolic:{preset.name}")
+    for target in [f"systolic:{p.name}" for p in PRESETS.values()] + ["analog:isaac"]:
+        res = model.run(x, target=target)
         same = same_outputs(res, ref)
         tot = res.total
-        out[preset.name] = tot.cycles
-        t.add_row(f"systolic:{preset.name}", f"{tot.cycles:,}",
+        out[target.split(":", 1)[1]] = tot.cycles
+        t.add_row(target, f"{tot.cycles:,}",
                   f"{tot.stall_cycles / tot.cycles:.0%}", f"{tot.seconds * 1e6:,.1f}",
                   f"{tot.utilization:.1%}", f"{tot.energy_total_pj / 1e6:.1f}",
                   "[green]yes[/]" if same else "[red]no[/]")
     console.print(t)
     console.print("[dim]Next: mlaccel run vww --target systolic:edge-16x16-os --plot vww.png\n"
+                  "      mlaccel prune kws --sparsity 2:4 --out kws_24.tflite && mlaccel run kws_24.tflite "
+                  "--target systolic:sparse-16x16-ws --compare dense\n"
+                  "      mlaccel analog sweep kws --adc-bits 5..9   (accuracy and energy of analog crossbars)\n"
                   "      mlaccel soc run simd4 --model kws --golden   (CFU Playground in software; "
                   "pip install -e '.\\[soc]')\n"
                   "      mlaccel rtl export tpu --out rtl/ && mlaccel rtl lab3   (RTL; "
