@@ -25,7 +25,7 @@ def test_lif_leak_reset_to_zero_and_refractory_period_fire_less():
 
 @pytest.mark.parametrize("fields, match", [(dict(threshold=0), "'threshold' must be > 0"),
                                            (dict(kind="izhikevich"), "'kind'"), (dict(beta=1.5), "'beta'"),
-                                           (dict(reset="hold"), "'reset'")])
+                                           (dict(reset="hold"), "'reset'"), (dict(v_init=1.0), "'v_init'")])
 def test_bad_neurons_name_the_field(fields, match):
     with pytest.raises(ConfigError, match=match):
         Neuron(**fields)
@@ -63,7 +63,9 @@ def test_converted_mlp_reaches_the_ann_within_a_point_by_32_steps(digits_mlp):
     net = convert(digits_mlp, model_inputs(model, train.x[:300]))
     res = simulate(net, model_inputs(model, test.x), 32)
     acc = [float(np.mean(res.predictions(t) == test.y)) for t in (4, 8, 16, 32)]
-    assert acc[-1] >= ann - 0.01 and acc[0] < acc[-1]
+    assert acc[-1] >= ann - 0.01
+    cold = convert(digits_mlp, model_inputs(model, train.x[:300]), neuron=Neuron(v_init=0.0))
+    assert float(np.mean(simulate(cold, model_inputs(model, test.x), 4).predictions() == test.y)) < acc[0]
     assert res.total_spikes(32) > res.total_spikes(8) > 0 and res.total_synops(32) > 0
     assert set(res.synops) == {op.label for op in net.ops if op.type == "FULLY_CONNECTED"}
 
