@@ -64,9 +64,8 @@ def measure(model, x, preset: str):
 
 def main() -> None:
     test = load_dataset("digits")
-    kws = session.load(resolve_model("kws"))
-    cases = {"kws": (kws.graph, golden_set(kws)[1]),
-             "vww": (session.load(resolve_model("vww")).graph, golden_set(session.load(resolve_model("vww")))[1])}
+    kws, vww = session.load(resolve_model("kws")), session.load(resolve_model("vww"))
+    cases = {name: (m.graph, golden_set(m)[1]) for name, m in (("kws", kws), ("vww", vww))}
     cnn, tuned = digits_cnn()
     cases["digits-cnn"] = (cnn, model_inputs(session.Model(cnn), test.x[:100]))
 
