@@ -106,6 +106,8 @@ def _accelerators(console: Console, root: Path, by_model: dict) -> dict:
                   "      mlaccel prune kws --sparsity 2:4 --out kws_24.tflite && mlaccel run kws_24.tflite "
                   "--target systolic:sparse-16x16-ws --compare dense\n"
                   "      mlaccel analog sweep kws --adc-bits 5..9   (accuracy and energy of analog crossbars)\n"
+                  "      mlaccel train digits-mlp --out mlp.onnx && mlaccel snn sweep mlp.onnx --data digits   "
+                  "(spiking, on Loihi and TrueNorth)\n"
                   "      mlaccel soc run simd4 --model kws --golden   (CFU Playground in software; "
                   "pip install -e '.\\[soc]')\n"
                   "      mlaccel rtl export tpu --out rtl/ && mlaccel rtl lab3   (RTL; "

@@ -11,11 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Mapping
 
-__all__ = ["Family"]
+__all__ = ["Family", "preset_or_file"]
 
 
 def _nothing(config: Any) -> Hashable:
     return ()
+
+
+def preset_or_file(preset: Callable[[str], Any], load_config: Callable[[str], Any]) -> Callable[[str], Any]:
+    """The usual ``resolve``: a ``.toml``/``.yaml``/``.yml`` spec is a config file, anything else a
+    preset name."""
+
+    def resolve(spec: str) -> Any:
+        return load_config(spec) if spec.endswith((".toml", ".yaml", ".yml")) else preset(spec)
+
+    return resolve
 
 
 @dataclass(frozen=True)

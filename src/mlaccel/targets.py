@@ -25,6 +25,7 @@ FAMILIES: dict[str, str] = {
     "systolic": "mlaccel.hw.systolic",
     "soc": "mlaccel.hw.soc",
     "analog": "mlaccel.hw.analog",
+    "neuromorphic": "mlaccel.hw.neuromorphic",
 }
 
 

@@ -43,15 +43,6 @@ def test_encoders_and_timesteps():
             encode(x, t)
 
 
-@pytest.fixture(scope="module")
-def digits_mlp():
-    pytest.importorskip("torch")
-    from mlaccel.compress.flows import from_torch
-    from mlaccel.compress.recipes import train_recipe
-
-    return from_torch(train_recipe("digits-mlp", epochs=10), np.zeros((1, 1, 8, 8), np.float32))
-
-
 def test_converted_mlp_reaches_the_ann_within_a_point_by_32_steps(digits_mlp):
     from mlaccel.accuracy import evaluate, model_inputs
     from mlaccel.data import load_dataset

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import KernelError
 from ..graph import Op
+from . import loops
 from .base import Kernel, bias, check_dtype, constant, tensor
 from .conv import conv_geometry, depthwise_geometry, gemm_tiles
 from .elementwise import align
@@ -92,13 +93,10 @@ def _prepare_depthwise(op: Op) -> ConvParams:
 
 def _eval_depthwise(p: ConvParams, inputs: list) -> np.ndarray:
     n = inputs[0].shape[0]
-    x = inputs[0].reshape((-1,) + p.in_shape[1:])
-    if p.groups > 1:
-        x = np.repeat(x, p.groups, axis=3)
-    acc = np.zeros((x.shape[0], p.window.out_h, p.window.out_w, p.out_shape[-1]), _F32)
-    for kh, kw, view in taps(padded(x, p.window), p.window):
-        acc += view * p.weights[kh, kw]
-    acc += p.bias
+    x = np.ascontiguousarray(inputs[0].reshape((-1,) + p.in_shape[1:]), _F32)
+    w = p.window
+    acc = loops.depthwise_float(x, p.weights, p.groups, w.stride_h, w.stride_w, w.dil_h, w.dil_w, w.pad_top,
+                                w.pad_left, w.out_h, w.out_w, np.ascontiguousarray(p.bias, _F32))
     return apply_activation(acc, p.activation, p.label).reshape((n,) + p.out_shape)
 
 

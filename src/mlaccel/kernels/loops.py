@@ -3,7 +3,8 @@
 NumPy needs about ten full passes over an accumulator array to requantize it, and converting a
 float array to int64 alone costs as much as the GEMM that produced it. These loops do the whole
 epilogue (bias, MultiplyByQuantizedMultiplier, zero point, clamp) in one pass, build im2col
-matrices straight from int8 data, and run depthwise convolution without temporaries. Their
+matrices straight from int8 data, and run depthwise convolution without temporaries (a float32
+twin serves the float kernels, whose batches of spiking time steps are large). Their
 arithmetic is TFLite's, integer for integer; ``tests/kernels/test_loops.py`` holds them against the
 literal NumPy forms in :mod:`.requantize`.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["requantize_rows", "im2col", "depthwise", "add_sub", "mul"]
+__all__ = ["requantize_rows", "im2col", "depthwise", "depthwise_float", "add_sub", "mul"]
 
 
 @njit(inline="always", cache=True)
@@ -95,6 +96,39 @@ def depthwise(x, w, depth_mult, offset, s_h, s_w, d_h, d_w, pad_top, pad_left, o
                 for c in range(c_out):
                     v = _mbqm(np.int64(acc[ox, c]) + bias[c], multiplier[c], left[c], right[c]) + zero_point
                     out[b, oy, ox, c] = min(max(v, lo), hi)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def depthwise_float(x, w, depth_mult, s_h, s_w, d_h, d_w, pad_top, pad_left, out_h, out_w, bias):
+    """Float32 depthwise convolution, (B, H, W, C) and (KH, KW, C*m) weights; taps are added in
+    (ky, kx) order from zero, then the bias, as the NumPy form adds them."""
+    batch, in_h, in_w, c_in = x.shape
+    k_h, k_w, c_out = w.shape
+    out = np.empty((batch, out_h, out_w, c_out), np.float32)
+    acc = np.empty((out_w, c_out), np.float32)
+    for b in range(batch):
+        for oy in range(out_h):
+            acc[:, :] = 0
+            for ky in range(k_h):
+                iy = oy * s_h - pad_top + ky * d_h
+                if iy < 0 or iy >= in_h:
+                    continue
+                for kx in range(k_w):
+                    shift = kx * d_w - pad_left
+                    ox0 = max(0, (-shift + s_w - 1) // s_w)
+                    ox1 = min(out_w, (in_w - shift + s_w - 1) // s_w)
+                    for ox in range(ox0, ox1):
+                        ix = ox * s_w + shift
+                        if depth_mult == 1:
+                            for c in range(c_out):
+                                acc[ox, c] += w[ky, kx, c] * x[b, iy, ix, c]
+                        else:
+                            for c in range(c_out):
+                                acc[ox, c] += w[ky, kx, c] * x[b, iy, ix, c // depth_mult]
+            for ox in range(out_w):
+                for c in range(c_out):
+                    out[b, oy, ox, c] = acc[ox, c] + bias[c]
     return out
 
 

@@ -23,7 +23,7 @@ from .neurons import Neuron
 __all__ = ["SpikingNet", "convert", "CONVERSION_NEURON", "WEIGHTED", "PASSED"]
 
 WEIGHTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
-PASSED = ("AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE")  # carry spikes (or rates) and their scale
+PASSED = ("AVERAGE_POOL_2D", "MAX_POOL_2D", "RESHAPE", "PAD")  # carry spikes (or rates) and their scale
 _AFTER_OUTPUT = ("SOFTMAX", "RESHAPE")  # argmax-preserving ops after the readout layer, dropped
 
 
@@ -43,6 +43,11 @@ class SpikingNet:
         The readout layer's op index.
     readout : str
         ``"membrane"`` or ``"spikes"``.
+    source : str
+        Where the network came from (the float model's name, a NIR file).
+    timesteps : int or None
+        The time steps it was made for (``snn convert --timesteps``, training), the default of
+        ``snn eval``.
     """
 
     graph: Graph
@@ -51,6 +56,7 @@ class SpikingNet:
     output_op: int
     readout: str = "membrane"
     source: str = field(default="", compare=False)
+    timesteps: int | None = None
 
     @property
     def ops(self) -> list:
@@ -75,11 +81,19 @@ def _check(graph: Graph) -> int:
         if op.type in WEIGHTED:
             act = op.attrs.get("activation", "NONE")
             if op.index != last and act not in ("RELU", "RELU6"):
+                after = next((o for o in graph.ops if op.outputs[0] in o.inputs), None)
+                if act == "NONE" and after is not None and after.type not in WEIGHTED + PASSED:
+                    raise UnsupportedOpError(f"Op {after.label} after {op.label} is not a ReLU; conversion needs "
+                                             f"ReLU (or ReLU6) on every hidden layer", op_type=after.type,
+                                             op_index=after.index)
                 raise UnsupportedOpError(f"Op {op.label} has activation {act}; conversion needs ReLU (or ReLU6) "
                                          f"on every hidden layer", op_type=op.type, op_index=op.index)
         elif op.type not in PASSED:
             raise UnsupportedOpError(f"Op {op.label} cannot be converted to spiking neurons (conversion takes "
                                      f"{', '.join(WEIGHTED + PASSED)}, and ReLU activations)",
+                                     op_type=op.type, op_index=op.index)
+        if op.type == "PAD" and op.input(2) is not None and np.any(op.input(2).data):
+            raise UnsupportedOpError(f"Op {op.label} pads with a non-zero value, which is no spike train",
                                      op_type=op.type, op_index=op.index)
         if op.type == "MAX_POOL_2D":
             a = op.attrs

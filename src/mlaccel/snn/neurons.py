@@ -66,21 +66,28 @@ def run_neurons(current: np.ndarray, neuron: Neuron) -> np.ndarray:
     v = np.full(current.shape[1:], neuron.v_init * neuron.threshold, np.float32)
     syn = np.zeros_like(v)
     quiet = np.zeros(current.shape[1:], np.int32)
+    fired = np.empty(current.shape[1:], bool)
     spikes = np.empty(current.shape, np.float32)
-    beta = 1.0 if neuron.kind == "if" else neuron.beta
-    for t in range(current.shape[0]):
+    thr = np.float32(neuron.threshold)
+    for t in range(current.shape[0]):  # in place: the steps are the simulation's hot loop
+        drive = current[t]
         if neuron.kind == "cuba":
-            syn = neuron.alpha * syn + current[t]
+            syn *= np.float32(neuron.alpha)
+            syn += drive
             drive = syn
-        else:
-            drive = current[t]
-        v = beta * v + np.where(quiet > 0, 0.0, drive)
-        s = (v >= neuron.threshold) & (quiet == 0)
-        spikes[t] = s
-        if neuron.reset == "subtract":
-            v = v - neuron.threshold * s
-        else:
-            v = np.where(s, 0.0, v)
+        if neuron.kind != "if" and neuron.beta != 1:
+            v *= np.float32(neuron.beta)
         if neuron.refractory:
-            quiet = np.where(s, neuron.refractory, np.maximum(quiet - 1, 0))
+            drive = np.where(quiet > 0, np.float32(0), drive)
+        v += drive
+        np.greater_equal(v, thr, out=fired)
+        if neuron.refractory:
+            fired &= quiet == 0
+        spikes[t] = fired
+        if neuron.reset == "subtract":
+            np.subtract(v, thr, out=v, where=fired)
+        else:
+            np.copyto(v, 0, where=fired)
+        if neuron.refractory:
+            quiet = np.where(fired, neuron.refractory, np.maximum(quiet - 1, 0))
     return spikes

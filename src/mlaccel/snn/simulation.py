@@ -7,7 +7,7 @@ synapses it drives: the layer's fan-out, interior positions for convolutions).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from ..kernels.floating import FLOAT_KERNELS
 from .convert import SpikingNet
 from .neurons import run_neurons
 
-__all__ = ["SimResult", "simulate", "encode", "ENCODERS"]
+__all__ = ["SimResult", "simulate", "samples_for", "encode", "fanout", "ENCODERS"]
 
 ENCODERS = ("direct", "rate", "ttfs")
 
@@ -34,12 +34,16 @@ class SimResult:
     synops : dict of str to ndarray (T,)
         Per weighted layer, synaptic operations per inference up to each step.
     timesteps : int
+    events : dict of str to ndarray (T,)
+        Per weighted layer, the non-zero inputs (spikes, or direct-encoded values) it received per
+        inference up to each step: the events a neuromorphic chip routes to it.
     """
 
     scores: np.ndarray
     spikes: dict
     synops: dict
     timesteps: int
+    events: dict = field(default_factory=dict)
 
     def predictions(self, t: int | None = None) -> np.ndarray:
         """Top-1 classes after ``t`` steps (default: all)."""
@@ -70,7 +74,7 @@ def encode(x: np.ndarray, timesteps: int, encoder: str = "direct", seed: int = 0
     raise InputError(f"encoder must be one of {', '.join(ENCODERS)}, got {encoder!r}")
 
 
-def _fanout(op) -> float:
+def fanout(op) -> float:
     """Synapses one input neuron drives (interior positions for convolutions)."""
     w = op.inputs[1]
     if op.type == "FULLY_CONNECTED":
@@ -95,13 +99,53 @@ def _spiking_max_pool(op, spikes: np.ndarray) -> np.ndarray:
     return np.take_along_axis(win, pick, axis=-1)[..., 0].reshape((t,) + lead + (h // kh, w // kw, c))
 
 
-def simulate(net: SpikingNet, x: np.ndarray, timesteps: int, encoder: str = "direct", seed: int = 0) -> SimResult:
-    """Run ``net`` on samples ``x`` (shaped for the model's input) for ``timesteps`` steps."""
-    cur = encode(x, timesteps, encoder, seed)
+def samples_for(net: SpikingNet, x: np.ndarray) -> np.ndarray:
+    """Samples ``x`` shaped for the network's input: the same values in another shape of the same size
+    (digits images for a network that takes 64-vectors) are reshaped."""
+    x = np.asarray(x, np.float32)
+    want = tuple(net.graph.inputs[0].shape[1:])
+    if x.ndim == 0 or len(x) == 0:
+        raise InputError("No samples to simulate")
+    if x.shape[1:] != want:
+        if int(np.prod(x.shape[1:])) != int(np.prod(want)):
+            raise InputError(f"Samples of shape {x.shape[1:]} do not fit the network's input {want}")
+        x = x.reshape((len(x),) + want)
+    return x
+
+
+def simulate(net: SpikingNet, x: np.ndarray, timesteps: int | None = None, encoder: str = "direct",
+             seed: int = 0) -> SimResult:
+    """Run ``net`` on samples ``x`` (shaped for the model's input, or of its size) for ``timesteps``
+    steps (default: the network's own)."""
+    timesteps = timesteps if timesteps is not None else net.timesteps
+    if timesteps is None:
+        raise InputError(f"Network '{net.source}' does not say how many time steps it runs; give timesteps")
+    cur = encode(samples_for(net, x), timesteps, encoder, seed)
     t, n = cur.shape[:2]
-    env = {net.graph.inputs[0].index: np.ascontiguousarray(cur.reshape((t * n,) + cur.shape[2:]))}
-    spikes, synops = {}, {}
-    binary = {net.graph.inputs[0].index: encoder != "direct"}
+    # Chunks of samples keep each layer's (steps x samples) currents in cache.
+    size = max(1, CHUNK // t)
+    parts = [_run_chunk(net, cur[:, i:i + size], encoder != "direct") for i in range(0, n, size)]
+    scores = np.concatenate([p[0] for p in parts], axis=1)
+
+    def per_inference(k: int) -> dict:
+        return {name: np.cumsum(sum(p[k][name] for p in parts) / n) for name in parts[0][k]}
+
+    spikes, events = per_inference(1), per_inference(2)
+    synops = {op.label: events[op.label] * fanout(op) for op in net.ops if op.label in events}
+    return SimResult(scores, spikes, synops, timesteps, events)
+
+
+CHUNK = 1024  # (steps x samples) per chunk
+
+
+def _run_chunk(net: SpikingNet, cur: np.ndarray, binary_input: bool) -> tuple[np.ndarray, dict, dict]:
+    """Scores ``(T, n, ...)`` of one chunk of samples, and per layer its spikes and input events
+    per step ``(T,)``, summed over the chunk."""
+    t, n = cur.shape[:2]
+    # (steps x samples, *input shape): the kernels take a leading batch axis before the model's own
+    env = {net.graph.inputs[0].index: np.ascontiguousarray(cur.reshape((t * n,) + net.graph.inputs[0].shape))}
+    spikes, events = {}, {}
+    binary = {net.graph.inputs[0].index: binary_input}
     scores = None
     for op in net.ops:
         src = op.inputs[0]
@@ -114,11 +158,10 @@ def simulate(net: SpikingNet, x: np.ndarray, timesteps: int, encoder: str = "dir
             args = [None if i is None else (i.data[None] if i.is_constant else env[i.index]) for i in op.inputs]
             out = kernel.eval(kernel.prepare(op), args)
         if op.type in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
-            active = (env[src.index] != 0).reshape(t, n, -1).sum(axis=2).mean(axis=1)
-            synops[op.label] = np.cumsum(active) * _fanout(op)
+            events[op.label] = np.count_nonzero(env[src.index].reshape(t, -1), axis=1)
         if op.index in net.neurons:
             s = run_neurons(out.reshape((t, n) + out.shape[1:]), net.neurons[op.index])
-            spikes[op.label] = np.cumsum(s.reshape(t, n, -1).sum(axis=2).mean(axis=1))
+            spikes[op.label] = s.reshape(t, -1).sum(axis=1, dtype=np.float64)
             out = s.reshape(out.shape)
             binary[op.outputs[0].index] = True
         else:
@@ -126,4 +169,4 @@ def simulate(net: SpikingNet, x: np.ndarray, timesteps: int, encoder: str = "dir
         env[op.outputs[0].index] = out
         if op.index == net.output_op:
             scores = np.cumsum(out.reshape((t, n) + out.shape[1:]), axis=0)
-    return SimResult(scores, spikes, synops, timesteps)
+    return scores, spikes, events

@@ -5,19 +5,13 @@ The family's rooms: :mod:`.config` (``AnalogConfig``, ``PRESETS``, ``preset``, `
 the non-idealities, :mod:`.components` the component table, :mod:`.isaac` the ISAAC reconstruction.
 """
 
-from ...family import Family
+from ...family import Family, preset_or_file
 from .backend import AnalogBackend
 from .config import PRESETS, AnalogConfig, AnalogConfigError, load_config, preset
 
 __all__ = ["AnalogBackend", "AnalogConfig", "AnalogConfigError", "PRESETS", "preset", "load_config", "FAMILY"]
 
 
-def _resolve(spec: str) -> AnalogConfig:
-    if spec.endswith((".toml", ".yaml", ".yml")):
-        return load_config(spec)
-    return preset(spec)
-
-
 FAMILY = Family(prefix="analog", config_type=AnalogConfig, presets=PRESETS, load_config=load_config,
-                resolve=_resolve, backend=AnalogBackend,
+                resolve=preset_or_file(preset, load_config), backend=AnalogBackend,
                 summary="analog:PRESET | analog:FILE.toml: crossbars with DACs/ADCs and device noise (ISAAC, PCM)")

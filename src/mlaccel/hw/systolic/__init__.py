@@ -6,7 +6,7 @@ family's rooms: :mod:`.config` and :mod:`.backend`.
 """
 
 from ...errors import ConfigError
-from ...family import Family
+from ...family import Family, preset_or_file
 from .backend import SystolicBackend
 from .config import PRESETS, SystolicConfig, SystolicConfigError, load_config, preset
 from .dataflow import Mapping, map_gemm
@@ -16,12 +16,6 @@ __all__ = ["SystolicBackend", "SystolicConfig", "SystolicConfigError", "ConfigEr
            "load_config", "Mapping", "map_gemm", "simulate_gemm", "FAMILY"]
 
 
-def _resolve(spec: str) -> SystolicConfig:
-    if spec.endswith((".toml", ".yaml", ".yml")):
-        return load_config(spec)
-    return preset(spec)
-
-
 FAMILY = Family(prefix="systolic", config_type=SystolicConfig, presets=PRESETS, load_config=load_config,
-                resolve=_resolve, backend=SystolicBackend,
+                resolve=preset_or_file(preset, load_config), backend=SystolicBackend,
                 summary="systolic:PRESET | systolic:FILE.toml: a systolic array (WS/OS/IS, SRAM, DRAM bandwidth)")
