@@ -16,7 +16,9 @@ SRC = Path(mlaccel.__file__).parent
 # foundations below it.
 ABOVE_HW = ("mlaccel.session", "mlaccel.targets", "mlaccel.check", "mlaccel.cli", "mlaccel.demo",
             "mlaccel.report", "mlaccel.dse", "mlaccel.hdl", "mlaccel.compress", "mlaccel.accuracy",
-            "mlaccel.cli_compress", "mlaccel.cli_analog", "mlaccel.cli_snn", "mlaccel.sweeps", "mlaccel.snn")
+            "mlaccel.cli_compress", "mlaccel.cli_analog", "mlaccel.cli_snn", "mlaccel.sweeps", "mlaccel.snn",
+            "mlaccel.cli_system", "mlaccel.cli_learn", "mlaccel.roofline", "mlaccel.power", "mlaccel.chiplet",
+            "mlaccel.learn")
 FOUNDATIONS = ("graph", "kernels", "model", "workload", "energy", "stats", "errors", "configfile", "family",
                "backend", "cache", "data")
 

@@ -555,3 +555,5 @@ def main() -> None:  # pragma: no cover - console entry point
 from . import cli_compress  # noqa: E402,F401 - registers train, quantize, prune, eval, compress report
 from . import cli_analog  # noqa: E402,F401 - registers analog isaac, analog sweep
 from . import cli_snn  # noqa: E402,F401 - registers snn convert, eval, sweep, train
+from . import cli_system  # noqa: E402,F401 - registers roofline, power scaling, chiplet
+from . import cli_learn  # noqa: E402,F401 - registers learn backprop-example, gradients, regularization, loss

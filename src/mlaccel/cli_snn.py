@@ -15,6 +15,7 @@ from .cli import ForceOpt, _check_output, _check_plot, _Command, _guarded, _opt,
 from .data import load_dataset
 from .errors import InputError
 from .report.tables import fmt_count
+from .report.tables import short_label as _short
 
 snn_app = _typer("Spiking networks: convert a float ReLU model (snn convert), train one (snn train), evaluate it "
                  "with its energy on a neuromorphic chip (snn eval), and sweep the time steps (snn sweep).")
@@ -82,15 +83,6 @@ def convert_cmd(model: ModelOpt, calib: CalibOpt,
             t.add_row(escape(op.label), fmt_count(op.outputs[0].size), f"{net.scales[op.index]:.3g}", kind)
     console.print(t)
     console.print(escape(f"wrote {out} (NIR, T = {timesteps}, {out.stat().st_size:,} bytes)"), highlight=False)
-
-
-_SHORT = {"FULLY_CONNECTED": "FC", "CONV_2D": "CONV", "DEPTHWISE_CONV_2D": "DWCONV"}
-
-
-def _short(label: str) -> str:
-    """``#1 FULLY_CONNECTED`` as ``#1 FC``, for narrow tables."""
-    num, _, kind = label.partition(" ")
-    return f"{num} {_SHORT.get(kind, kind)}"
 
 
 def _load_net(path: Path):

@@ -20,7 +20,7 @@ from ..graph import Graph, Op
 from ..kernels.window import window_of
 from ..model.builder import rebuild
 from .quantize import _FIXED, _TIED, WEIGHTED_OPS, activation_quant
-from .torch_support import require_torch
+from .torch_support import one_thread, require_torch
 
 torch = require_torch()
 nn, F = torch.nn, torch.nn.functional
@@ -241,6 +241,11 @@ def train_epochs(module, x: np.ndarray, y: np.ndarray, epochs: int, lr: float = 
     ``on_step(step, total_steps)`` runs before every step (pruning schedules use it);
     ``progress(epoch, epochs)`` after every epoch.
     """
+    with one_thread():
+        _train_epochs(module, x, y, epochs, lr, batch, seed, on_step, progress, probabilities)
+
+
+def _train_epochs(module, x, y, epochs, lr, batch, seed, on_step, progress, probabilities) -> None:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     opt = torch.optim.Adam(module.parameters(), lr=lr)

@@ -36,6 +36,8 @@ class TechTable:
         Entry name -> the citation its number comes from.
     sram_extrapolate : float
         How far beyond its end points (a factor) the SRAM fit may be extrapolated.
+    node_nm : float or None
+        The process node the numbers are for.
     """
 
     name: str
@@ -44,6 +46,7 @@ class TechTable:
     sram_points: tuple
     sources: dict
     sram_extrapolate: float = 1.0
+    node_nm: float | None = None
 
     @property
     def sram_range_kib(self) -> tuple[float, float]:
@@ -109,11 +112,34 @@ class TechTable:
 
 
 def load_table(name_or_path: str | os.PathLike = "horowitz-45nm") -> TechTable:
-    """Load a technology table by name (a file in ``TABLES_DIR``) or path."""
+    """Load a technology table by name (a file in ``TABLES_DIR``) or path; ``NAME@7nm`` scales it to
+    another node (:mod:`.nodes`: logic and SRAM energy by ``C V^2``, areas by the feature size
+    squared; DRAM, off-chip, as it is)."""
+    name, at, target = str(name_or_path).partition("@")
+    if at:
+        return _at_node(load_table(name), target)
     p = Path(name_or_path)
     if not p.suffix:
         p = TABLES_DIR / f"{name_or_path}.toml"
     return _load(str(p))
+
+
+def _at_node(base: TechTable, target: str) -> TechTable:
+    from .nodes import area_factor, energy_factor
+
+    if base.node_nm is None:
+        raise MlaccelError(f"Technology table '{base.name}' gives no node_nm, so it cannot be scaled to {target}")
+    to_nm = target.removesuffix("nm")
+    try:
+        e, a = energy_factor(base.node_nm, to_nm), area_factor(base.node_nm, to_nm)
+    except MlaccelError as err:
+        raise MlaccelError(f"Technology table '{base.name}@{target}': {err}") from None
+    energy = {k: v if k.startswith("dram") else v * e for k, v in base.energy_pj.items()}
+    note = f"; scaled from {base.node_nm:g} nm to {to_nm} nm by C V^2 ({e:.3g}x energy, {a:.3g}x area)"
+    return TechTable(f"{base.name}@{to_nm}nm", energy, {k: v * a for k, v in base.area_um2.items()},
+                     tuple((kib, pj * e) for kib, pj in base.sram_points),
+                     {k: v + ("" if k.startswith("dram") else note) for k, v in base.sources.items()},
+                     base.sram_extrapolate, float(to_nm))
 
 
 @lru_cache(maxsize=16)
@@ -133,4 +159,6 @@ def _load(path: str) -> TechTable:
         extrapolate = float(sram.get("extrapolate", 1.0))
     except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as e:
         raise MlaccelError(f"Technology table '{path}' is malformed: {e}") from None
-    return TechTable(d.get("name", p.stem), energy, area, points, sources, extrapolate)
+    node_nm = d.get("node_nm")
+    return TechTable(d.get("name", p.stem), energy, area, points, sources, extrapolate,
+                     None if node_nm is None else float(node_nm))

@@ -14,7 +14,7 @@ from ..stats import Stats
 from ..workload import work_of
 
 __all__ = ["model_table", "profile_table", "speedup_table", "summary_line", "fmt_count", "fmt_shape",
-           "fmt_seconds", "fmt_energy", "COLUMNS", "Column", "compression_table"]
+           "fmt_seconds", "fmt_energy", "COLUMNS", "Column", "compression_table", "short_label"]
 
 
 def fmt_count(n: float) -> str:
@@ -228,3 +228,13 @@ def compression_table(graph: Graph, title: str = "") -> Table:
                   fmt_count(sum(f.bitmask for f in figs)), fmt_count(sum(f.csr for f in figs)),
                   "—" if nm is None else fmt_count(nm))
     return t
+
+
+_SHORT_OPS = {"FULLY_CONNECTED": "FC", "CONV_2D": "CONV", "DEPTHWISE_CONV_2D": "DWCONV", "AVERAGE_POOL_2D": "AVGPOOL",
+              "MAX_POOL_2D": "MAXPOOL"}
+
+
+def short_label(label: str) -> str:
+    """``#1 FULLY_CONNECTED`` as ``#1 FC``, for narrow tables; other labels as they are."""
+    num, _, kind = label.partition(" ")
+    return f"{num} {_SHORT_OPS[kind]}" if kind in _SHORT_OPS else label

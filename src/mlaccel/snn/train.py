@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compress.torch_support import require_torch
+from ..compress.torch_support import one_thread, require_torch
 from ..data import Dataset
 from ..errors import InputError
 from ..model.builder import GraphBuilder
@@ -87,6 +87,11 @@ def train_snn(data: Dataset, config: TrainConfig = TrainConfig(), progress=None)
 
     ``progress(epoch, epochs)`` is called after each epoch. Returns the network in float32.
     """
+    with one_thread():
+        return _train(data, config, progress)
+
+
+def _train(data: Dataset, config: TrainConfig, progress) -> SpikingNet:
     torch = require_torch()
     if len(data) == 0:
         raise InputError(f"Dataset '{data.name}' has no samples to train on")
