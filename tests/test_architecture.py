@@ -18,7 +18,7 @@ ABOVE_HW = ("mlaccel.session", "mlaccel.targets", "mlaccel.check", "mlaccel.cli"
             "mlaccel.report", "mlaccel.dse", "mlaccel.hdl", "mlaccel.compress", "mlaccel.accuracy",
             "mlaccel.cli_compress", "mlaccel.cli_analog", "mlaccel.cli_snn", "mlaccel.sweeps", "mlaccel.snn",
             "mlaccel.cli_system", "mlaccel.cli_learn", "mlaccel.roofline", "mlaccel.power", "mlaccel.chiplet",
-            "mlaccel.learn")
+            "mlaccel.learn", "mlaccel.cli_dse")
 FOUNDATIONS = ("graph", "kernels", "model", "workload", "energy", "stats", "errors", "configfile", "family",
                "backend", "cache", "data")
 

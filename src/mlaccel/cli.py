@@ -233,6 +233,8 @@ def run(
                                 "(int8), ONNX Runtime to 1e-5 (float)")] = False,
     plot: Annotated[Optional[Path], _opt("--plot", metavar="FILE", help="Write a per-layer plot of cycles and "
                                                                         "utilization (timed targets; .png, .svg, .pdf)")] = None,
+    html_out: Annotated[Optional[Path], _opt("--html", metavar="FILE", help="Write a self-contained HTML report "
+                                             "of the run (per-layer table and plot)")] = None,
     compare: Annotated[Optional[str], _opt("--compare", metavar="TARGET",
                                            help="Also run on TARGET and print per-layer cycles and energy side "
                                                 "by side ('dense': the same systolic array, not sparse)")] = None,
@@ -240,6 +242,8 @@ def run(
 ):
     """Run a model and print its outputs and per-op profile."""
     baseline = _compare_target(target, compare) if compare is not None else None
+    if html_out is not None:
+        _check_output(html_out, "--html", [".html"], force)
     if plot is not None:
         _check_plot(plot, force)
         resolved = resolve(target)
@@ -265,6 +269,10 @@ def run(
         from .report.plots import layer_plot
 
         layer_plot(res.ops, plot, title=f"{Path(m.graph.name).name} on {res.target}")
+    if html_out is not None:
+        from .report.html import run_html
+
+        html_out.write_text(run_html(res, Path(m.graph.name).name))
     if as_json:
         doc = {"model": m.graph.name, "target": res.target, "batch": res.batch,
                "outputs": [y.tolist() for y in res.outputs],
@@ -306,8 +314,9 @@ def run(
             console.print(escape(f"base {base.target}: {summary_line(base.total)}"), highlight=False, soft_wrap=True)
             same = all(np.array_equal(a, b) for a, b in zip(res.outputs, base.outputs))
             console.print("outputs on the two targets: " + ("identical" if same else "[bold red]DIFFERENT[/]"))
-        if plot is not None:
-            console.print(f"wrote {escape(str(plot))}")
+        for written in (plot, html_out):
+            if written is not None:
+                console.print(f"wrote {escape(str(written))}")
         if agreement is not None:
             match = "bit-exact with TFLite-Micro" if oracle == "TFLite-Micro" else "within 1e-5 of ONNX Runtime"
             console.print(f"[bold green]{match}[/] ({agreement} samples)" if agreement.exact else
@@ -557,3 +566,4 @@ from . import cli_analog  # noqa: E402,F401 - registers analog isaac, analog swe
 from . import cli_snn  # noqa: E402,F401 - registers snn convert, eval, sweep, train
 from . import cli_system  # noqa: E402,F401 - registers roofline, power scaling, chiplet
 from . import cli_learn  # noqa: E402,F401 - registers learn backprop-example, gradients, regularization, loss
+from . import cli_dse  # noqa: E402,F401 - registers dse run, results list/show/export

@@ -70,3 +70,39 @@ def test_conversion_refuses_what_does_not_convert(digits_mlp):
         convert(tanh, np.zeros((4, 1, 8, 8, 1), np.float32))
     with pytest.raises(InputError, match="calibration samples"):
         convert(digits_mlp, np.zeros((0, 1, 8, 8, 1), np.float32))
+
+
+def test_a_residual_network_converts_with_the_add_as_neurons(digits_data):
+    torch = pytest.importorskip("torch")
+    from mlaccel.accuracy import evaluate
+    from mlaccel.compress.flows import from_torch
+    from mlaccel.compress.torch_graph import train_epochs
+    from mlaccel.session import Model
+
+    nn = torch.nn
+
+    class Res(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1, self.c2 = nn.Conv2d(1, 8, 3, padding=1), nn.Conv2d(8, 8, 3, padding=1)
+            self.c3, self.fc = nn.Conv2d(8, 8, 3, padding=1), nn.Linear(8 * 8 * 8, 10)
+
+        def forward(self, x):
+            a = torch.relu(self.c1(x))
+            return self.fc(torch.flatten(torch.relu(a + self.c3(torch.relu(self.c2(a)))), 1))
+
+    train, test = digits_data
+    torch.manual_seed(0)
+    module = Res()
+    train_epochs(module, train.x.transpose(0, 3, 1, 2), train.y, 5, lr=3e-3)
+    graph = from_torch(module.eval(), np.zeros((1, 1, 8, 8), np.float32))
+    add = next(op for op in graph.ops if op.type == "ADD")
+    net = convert(graph, train.x[:300])
+    assert add.index in net.neurons and net.neurons[add.index].threshold != 1.0  # the add's scale is its threshold
+    ann = evaluate(Model(graph), test).accuracy
+    res = simulate(net, test.x, 64)
+    assert float(np.mean(res.predictions(64) == test.y)) >= ann - 0.01
+    from mlaccel.model.builder import rebuild
+
+    with pytest.raises(UnsupportedOpError, match="a residual add converts when it adds two activations and a ReLU"):
+        convert(rebuild(graph, {}, {add.index: {"activation": "NONE"}}), train.x[:50])

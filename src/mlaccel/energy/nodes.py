@@ -33,7 +33,8 @@ _FOUNDRY = "foundry nominal core voltage at the node's introduction (TSMC/Intel/
 NODES: dict[float, Node] = {n.nm: n for n in (
     Node(180, 1999, 1.8, _ITRS), Node(130, 2001, 1.3, _ITRS), Node(90, 2004, 1.2, _ITRS),
     Node(65, 2006, 1.1, _ITRS), Node(45, 2008, 1.0, _ITRS), Node(32, 2010, 0.9, _ITRS),
-    Node(22, 2012, 0.8, _ITRS), Node(16, 2014, 0.8, _FOUNDRY), Node(14, 2014, 0.8, _FOUNDRY),
+    Node(28, 2011, 0.9, _FOUNDRY), Node(22, 2012, 0.8, _ITRS), Node(20, 2014, 0.8, _FOUNDRY),
+    Node(16, 2014, 0.8, _FOUNDRY), Node(14, 2014, 0.8, _FOUNDRY),
     Node(10, 2017, 0.75, _FOUNDRY), Node(7, 2018, 0.75, _FOUNDRY), Node(5, 2020, 0.7, _FOUNDRY),
     Node(3, 2022, 0.7, _FOUNDRY),
 )}

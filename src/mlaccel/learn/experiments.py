@@ -98,7 +98,6 @@ def gradient_norms(depth: int = 30, act: str = "sigmoid", init: str = "xavier", 
                    clip_norm: float | None = None, clip_value: float | None = None, steps: int = 200,
                    lr: float = 0.05, seed: int = 0) -> GradientRun:
     """Gradient norm of every linear layer of a ``depth``-hidden-layer MLP on digits (batches of 64)."""
-    torch = require_torch()
     for name, v in (("clip_norm", clip_norm), ("clip_value", clip_value)):
         if v is not None and not v > 0:
             raise InputError(f"{name} must be > 0, got {v}")

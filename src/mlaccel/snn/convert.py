@@ -10,6 +10,7 @@ layer does not spike: its membrane potential, summed over the time steps, is the
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,6 +81,9 @@ def _check(graph: Graph) -> int:
             continue
         if op.type in WEIGHTED:
             act = op.attrs.get("activation", "NONE")
+            users = [o for o in graph.ops if op.outputs[0] in o.inputs]
+            if act == "NONE" and users and all(o.type == "ADD" for o in users):
+                continue  # a residual branch's last layer: its currents feed the add's neurons
             if op.index != last and act not in ("RELU", "RELU6"):
                 after = next((o for o in graph.ops if op.outputs[0] in o.inputs), None)
                 if act == "NONE" and after is not None and after.type not in WEIGHTED + PASSED:
@@ -88,9 +92,14 @@ def _check(graph: Graph) -> int:
                                              op_index=after.index)
                 raise UnsupportedOpError(f"Op {op.label} has activation {act}; conversion needs ReLU (or ReLU6) "
                                          f"on every hidden layer", op_type=op.type, op_index=op.index)
+        elif op.type == "ADD":
+            if op.attrs.get("activation", "NONE") not in ("RELU", "RELU6") or any(
+                    t is None or t.is_constant for t in op.inputs[:2]):
+                raise UnsupportedOpError(f"Op {op.label}: a residual add converts when it adds two activations "
+                                         f"and a ReLU follows it", op_type=op.type, op_index=op.index)
         elif op.type not in PASSED:
             raise UnsupportedOpError(f"Op {op.label} cannot be converted to spiking neurons (conversion takes "
-                                     f"{', '.join(WEIGHTED + PASSED)}, and ReLU activations)",
+                                     f"{', '.join(WEIGHTED + PASSED)}, residual ADD, and ReLU activations)",
                                      op_type=op.type, op_index=op.index)
         if op.type == "PAD" and op.input(2) is not None and np.any(op.input(2).data):
             raise UnsupportedOpError(f"Op {op.label} pads with a non-zero value, which is no spike train",
@@ -102,6 +111,40 @@ def _check(graph: Graph) -> int:
                 raise UnsupportedOpError(f"Op {op.label}: spiking max pooling takes windows that tile the input "
                                          f"(filter = stride, dividing it)", op_type=op.type, op_index=op.index)
     return last
+
+
+def _scales(graph: Graph, env: dict, last: int, percentile: float, readout: str) -> dict:
+    """lambda of every weighted layer's and add's output: its activations' percentile (1 for a membrane
+    readout). The two inputs of an add share one scale: the larger of two spiking inputs', or the
+    spiking input's for a residual branch that ends without a ReLU (its currents take that unit)."""
+    lam = {}
+    for op in graph.ops:
+        if op.index > last:
+            break
+        out = op.outputs[0]
+        if op.type in WEIGHTED or op.type == "ADD":
+            if op.index == last and readout == "membrane":
+                lam[out.index] = 1.0
+            else:
+                lam[out.index] = float(np.percentile(env[out.index], percentile)) or 1.0
+        elif op.inputs and op.inputs[0].index in lam:
+            lam[out.index] = lam[op.inputs[0].index]
+    producers = {o.outputs[0].index: o for o in graph.ops}
+    for op in graph.ops:
+        if op.type != "ADD" or op.index > last:
+            continue
+        a, b = op.inputs[0], op.inputs[1]
+        current = [t for t in (a, b) if t.index in producers and producers[t.index].type in WEIGHTED
+                   and producers[t.index].attrs.get("activation", "NONE") == "NONE"]
+        if len(current) == 1:
+            other = b if current[0] is a else a
+            lam[current[0].index] = lam.get(other.index, 1.0)
+        elif not current:
+            common = max(lam.get(a.index, 1.0), lam.get(b.index, 1.0))
+            for t in (a, b):
+                if t.index in producers and producers[t.index].type in WEIGHTED:
+                    lam[t.index] = common
+    return lam
 
 
 # Reset by subtraction, membranes starting at half the threshold (Bu et al., ICLR 2022): on the
@@ -135,6 +178,7 @@ def convert(graph: Graph, calib: np.ndarray, percentile: float = 99.9, neuron: N
     if calib is None or len(calib) == 0:
         raise InputError("Conversion needs calibration samples (--calib)")
     env = trace(graph, [np.asarray(calib, np.float32)])
+    lam = _scales(graph, env, last, percentile, readout)
     scale = {t.index: 1.0 for t in graph.inputs}  # direct encoding: the input current is the sample itself
     changes, attrs, neurons, scales = {}, {}, {}, {}
     for op in graph.ops:
@@ -143,19 +187,25 @@ def convert(graph: Graph, calib: np.ndarray, percentile: float = 99.9, neuron: N
         lam_in = scale[op.inputs[0].index]
         out = op.outputs[0]
         if op.type in WEIGHTED:
-            if op.index == last and readout == "membrane":
-                lam = 1.0
-            else:
-                lam = float(np.percentile(env[out.index], percentile)) or 1.0
+            lam_out = lam[out.index]
             w, b = op.inputs[1], op.input(2)
-            changes[w.index] = {"data": (w.data * (lam_in / lam)).astype(np.float32)}
+            changes[w.index] = {"data": (w.data * (lam_in / lam_out)).astype(np.float32)}
             if b is not None:
-                changes[b.index] = {"data": (b.data / lam).astype(np.float32)}
+                changes[b.index] = {"data": (b.data / lam_out).astype(np.float32)}
             attrs[op.index] = {"activation": "NONE"}
-            if op.index != last or readout == "spikes":
+            if op.index == last:
+                spiking = readout == "spikes"
+            else:  # a residual branch's last layer (no ReLU) passes currents to its add
+                spiking = op.attrs.get("activation", "NONE") != "NONE"
+            if spiking:
                 neurons[op.index] = neuron
+        elif op.type == "ADD":
+            # both inputs arrive in units of the same scale; the neurons' threshold turns it into the add's
+            lam_out = lam[out.index]
+            attrs[op.index] = {"activation": "NONE"}
+            neurons[op.index] = dataclasses.replace(neuron, threshold=neuron.threshold * lam_out / lam_in)
         else:
-            lam = lam_in
-        scale[out.index] = lam
-        scales[op.index] = lam
+            lam_out = lam_in
+        scale[out.index] = lam_out
+        scales[op.index] = lam_out
     return SpikingNet(rebuild(graph, changes, attrs), neurons, scales, last, readout, graph.name)

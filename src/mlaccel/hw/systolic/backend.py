@@ -84,16 +84,21 @@ class SystolicBackend:
             if note:
                 self._notes.append(note)
             stats = None
-        elif isinstance(params, (ConvParams, FullyConnectedParams)):
-            stats = self._gemm_stats(op, params)
-        elif isinstance(params, DepthwiseParams):
-            stats = self._depthwise_stats(op, params)
-            if not self.sparse.is_dense:
+        else:
+            stats = self.dense_stats(op, params)
+            if isinstance(params, DepthwiseParams) and not self.sparse.is_dense:
                 stats = dataclasses.replace(stats, extra=dict(stats.extra, sparse="depthwise"))
                 self._notes.append("DEPTHWISE_CONV_2D layers run dense: the column-FIR mode has no sparse support")
-        else:
-            stats = self._vector_stats(op)
         return _Prepared(kernel.eval, params, stats, self._wrap_bits(params), sparse)
+
+    def dense_stats(self, op: Op, params) -> Stats:
+        """The closed-form costs of one op run dense, from its kernel parameters (which do not depend
+        on the config, so a design sweep prepares them once)."""
+        if isinstance(params, (ConvParams, FullyConnectedParams)):
+            return self._gemm_stats(op, params)
+        if isinstance(params, DepthwiseParams):
+            return self._depthwise_stats(op, params)
+        return self._vector_stats(op)
 
     def run(self, op: Op, prepared: _Prepared, inputs: list) -> OpResult:
         p = prepared.params

@@ -1,0 +1,174 @@
+"""Running a design space: every point evaluated once, stored as it finishes, resumable.
+
+``grid`` and ``random`` spread their points over a process pool (``workers``); ``nsga2`` and ``tpe``
+ask Optuna (NSGA-II, TPE) for one point at a time against the space's objectives. Only this
+process writes the store.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+
+from ..errors import InputError
+from .evaluate import evaluate_point, model_hash
+from .space import Space
+from .store import Store, config_hash
+
+__all__ = ["SweepSummary", "run_sweep", "feasible"]
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """``sweep``: the store's id; ``evaluated``: points run now; ``skipped``: found finished (resume);
+    ``feasible``: points meeting the constraints, of ``total``; ``seconds``: wall time."""
+
+    sweep: int
+    evaluated: int
+    skipped: int
+    feasible: int
+    total: int
+    seconds: float
+
+
+def feasible(metrics: dict, constraints: dict) -> bool:
+    """Whether a point's metrics meet every constraint."""
+    return all((metrics[m] <= v) if op == "<=" else (metrics[m] >= v) for m, (op, v) in constraints.items())
+
+
+def _hash_of_models(models: tuple) -> str:
+    return ",".join(model_hash(m) for m in models)
+
+
+def run_sweep(space: Space, store: Store, resume: bool = False, workers: int | None = None,
+              progress=None, executor: str = "local", address: str | None = None) -> SweepSummary:
+    """Evaluate the space's points into ``store``; ``progress(done, total, text)`` after each point.
+
+    ``executor``: ``"local"`` (a process pool of ``workers``) or ``"ray"`` (Ray tasks on a local
+    instance, or on the cluster at ``address``).
+    """
+    if executor not in ("local", "ray"):
+        raise InputError(f"executor must be 'local' or 'ray', got {executor!r}")
+    if executor == "ray" and space.method in ("nsga2", "tpe"):
+        raise InputError(f"Search method '{space.method}' asks for one point at a time; run it with the local "
+                         f"executor (grid and random spread over Ray)")
+    t0 = time.perf_counter()
+    space_doc = {"base": space.base, "fields": space.fields, "models": space.models, "method": space.method,
+                 "points": space.points, "constraints": space.constraints, "minimize": space.minimize,
+                 "seed": space.seed}
+    sweep = store.sweep(space.name, space.digest(), space_doc, resume)
+    done = store.done(sweep)
+    mhash = _hash_of_models(space.models)
+    if space.method in ("nsga2", "tpe"):
+        return _optuna(space, store, sweep, done, mhash, progress, t0)
+    todo = [v for v in space.sample() if config_hash(v) not in done]
+    total, skipped = len(todo) + len(done), len(done)
+    n_ok = sum(1 for p in store.points(sweep) if p.feasible)
+    workers = workers or min(os.cpu_count() or 1, 8)
+    count = skipped
+
+    def finish(v: dict, res: dict) -> None:
+        nonlocal n_ok, count
+        ok = feasible(res["metrics"], space.constraints)
+        store.add(sweep, v, res, ok, mhash)
+        n_ok += ok
+        count += 1
+        if progress:
+            progress(count, total, "")
+
+    if executor == "ray":
+        for v, res in _ray_results(space, todo, address, workers):
+            finish(v, res)
+    elif workers <= 1:
+        for v in todo:
+            finish(v, evaluate_point(space.base, v, space.models))
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            pending = {pool.submit(evaluate_point, space.base, v, space.models): v for v in todo}
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    finish(pending.pop(f), f.result())
+    return SweepSummary(sweep, len(todo), skipped, n_ok, total, time.perf_counter() - t0)
+
+
+def _evaluate_chunk(base: str, chunk: list, models: tuple) -> list:
+    return [evaluate_point(base, v, models) for v in chunk]
+
+
+def _check_address(address: str) -> None:
+    """Fail within seconds when a Ray cluster's address does not answer (ray.init would wait minutes)."""
+    hostport = address.split("://", 1)[-1]
+    host, _, port = hostport.rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=3).close()
+    except (OSError, ValueError) as e:
+        raise InputError(f"Ray address '{address}' does not answer ({e}); give a running cluster's "
+                         f"HOST:PORT, or leave out --address for a local Ray instance") from None
+
+
+def _ray_results(space: Space, todo: list, address: str | None, workers: int):
+    """``(values, result)`` pairs as Ray tasks finish; only this process writes the store."""
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--executor ray needs Ray: pip install 'ray[default]' (or ray)") from None
+    if address:
+        _check_address(address)
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False,
+                 log_to_driver=False, logging_level="ERROR", configure_logging=False)
+    try:
+        task = ray.remote(_evaluate_chunk)
+        # Chunks of points per task: a Ray task costs milliseconds, a point a fraction of one.
+        size = max(1, len(todo) // (4 * max(1, int(ray.cluster_resources().get("CPU", 1)))))
+        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        pending = {task.remote(space.base, c, space.models): c for c in chunks}
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                yield from zip(pending.pop(ref), ray.get(ref))
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _optuna(space: Space, store: Store, sweep: int, done: set, mhash: str, progress, t0: float) -> SweepSummary:
+    try:
+        import optuna
+    except ImportError:
+        raise InputError("Search methods nsga2 and tpe need Optuna: pip install optuna") from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = (optuna.samplers.NSGAIISampler(seed=space.seed) if space.method == "nsga2"
+               else optuna.samplers.TPESampler(seed=space.seed))
+    study = optuna.create_study(directions=["minimize"] * len(space.minimize), sampler=sampler)
+    for p in store.points(sweep):  # a resumed search learns from what it already ran
+        study.add_trial(optuna.trial.create_trial(
+            params=p.config, values=[p.metrics[m] for m in space.minimize],
+            distributions={k: optuna.distributions.CategoricalDistribution(list(vals))
+                           for k, vals in space.fields.items()}))
+    evaluated, n_ok = 0, sum(1 for p in store.points(sweep) if p.feasible)
+    seen = set(done)
+    target = space.points
+    while len(seen) < min(target, space.size):
+        trial = study.ask()
+        v = {k: trial.suggest_categorical(k, list(vals)) for k, vals in space.fields.items()}
+        h = config_hash(v)
+        if h in seen:  # a point already run: tell the sampler its known values
+            old = next(p for p in store.points(sweep) if p.config_hash == h)
+            study.tell(trial, [old.metrics[m] for m in space.minimize])
+            continue
+        res = evaluate_point(space.base, v, space.models)
+        ok = feasible(res["metrics"], space.constraints)
+        store.add(sweep, v, res, ok, mhash)
+        study.tell(trial, [res["metrics"][m] for m in space.minimize])
+        seen.add(h)
+        evaluated += 1
+        n_ok += ok
+        if progress:
+            progress(len(seen), target, "")
+    return SweepSummary(sweep, evaluated, len(done), n_ok, len(seen), time.perf_counter() - t0)
