@@ -155,3 +155,11 @@ def test_nsga2_search_and_the_results_commands(tmp_path):
     assert r.exit_code == 0 and len(out.read_text().splitlines()) == 26
     r = runner.invoke(app, ["results", "list", str(tmp_path / "missing.sqlite")], terminal_width=200)
     assert r.exit_code != 0 and "No results store" in r.output
+
+
+def test_a_config_the_sweep_cannot_price_fails_before_any_worker(tmp_path):
+    p = tmp_path / "sparse.toml"
+    p.write_text('[space]\nbase = "systolic:edge-16x16-os"\nmodels = ["kws"]\n[space.fields]\nrows = [8, 16]\n'
+                 'weight_sparsity = ["2:4"]\nformat = ["nm"]\n')
+    r = runner.invoke(app, ["dse", "run", str(p), "--store", str(tmp_path / "s.sqlite")], terminal_width=200)
+    assert r.exit_code != 0 and "Design sweeps take dense systolic configs" in r.output

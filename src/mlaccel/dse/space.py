@@ -145,9 +145,11 @@ def load_space(path: str | os.PathLike) -> Space:
             raise SpaceError(f"Space field '{name}' is not a field of {base.family} configs; known fields: "
                              f"{', '.join(known)}")
         fields[name] = _values(name, v)
-        for value in fields[name]:  # the family checks each value now, not mid-sweep
+    first = {n: vals[0] for n, vals in fields.items()}
+    for name, vals in fields.items():
+        for value in vals:  # the family checks each value now (beside the others' first), not mid-sweep
             try:
-                base.config.replace(**{name: value})
+                base.config.replace(**{**first, name: value})
             except ConfigError as e:
                 raise SpaceError(f"Space field '{name}' = {value!r}: {e}") from None
     if not fields:

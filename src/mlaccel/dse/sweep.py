@@ -79,6 +79,9 @@ def run_sweep(space: Space, store: Store, resume: bool = False, workers: int | N
         if progress:
             progress(count, total, "")
 
+    if todo:  # the first point here: a config the family refuses fails cleanly, not in a worker
+        finish(todo[0], evaluate_point(space.base, todo[0], space.models))
+        todo = todo[1:]
     if executor == "ray":
         for v, res in _ray_results(space, todo, address, workers):
             finish(v, res)
@@ -92,7 +95,7 @@ def run_sweep(space: Space, store: Store, resume: bool = False, workers: int | N
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in finished:
                     finish(pending.pop(f), f.result())
-    return SweepSummary(sweep, len(todo), skipped, n_ok, total, time.perf_counter() - t0)
+    return SweepSummary(sweep, count - skipped, skipped, n_ok, total, time.perf_counter() - t0)
 
 
 def _evaluate_chunk(base: str, chunk: list, models: tuple) -> list:
@@ -154,7 +157,9 @@ def _optuna(space: Space, store: Store, sweep: int, done: set, mhash: str, progr
     evaluated, n_ok = 0, sum(1 for p in store.points(sweep) if p.feasible)
     seen = set(done)
     target = space.points
-    while len(seen) < min(target, space.size):
+    for _ in range(50 * target):  # samplers repeat points on small spaces: bounded, not endless
+        if len(seen) >= min(target, space.size):
+            break
         trial = study.ask()
         v = {k: trial.suggest_categorical(k, list(vals)) for k, vals in space.fields.items()}
         h = config_hash(v)
