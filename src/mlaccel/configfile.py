@@ -15,7 +15,7 @@ from typing import Mapping
 
 from .errors import ConfigError
 
-__all__ = ["read_config_file", "config_from_fields", "check_number"]
+__all__ = ["read_config_file", "config_from_fields", "check_number", "named_preset", "family_config_file"]
 
 SUFFIXES = (".toml", ".yaml", ".yml")
 
@@ -121,3 +121,19 @@ def check_number(error: type[ConfigError], name: str, value, *, integer: bool = 
         hi = "" if high is None else f"<= {high}"
         raise error(f"{what} '{name}' must be {kind} {' and '.join(x for x in (lo, hi) if x)}, got {value!r}")
 
+
+
+def named_preset(presets: Mapping, name: str, family: str, error: type[ConfigError]):
+    """``presets[name]``; the error lists the known names and points to config files."""
+    if name not in presets:
+        raise error(f"Unknown {family} preset '{name}'; presets: {', '.join(presets)}, or a .toml/.yaml config file")
+    return presets[name]
+
+
+def family_config_file(cls: type, path: str | os.PathLike, family: str, presets: Mapping,
+                       error: type[ConfigError]) -> object:
+    """A family's config from a TOML or YAML file: the fields of ``cls``, optionally under a
+    ``[family]`` table; ``preset = "name"`` starts from a preset; named after the file."""
+    p = Path(path)
+    return config_from_fields(cls, read_config_file(p, error), family=family, presets=presets,
+                              where=f"Config file '{p}'", error=error, default_name=p.stem)

@@ -149,12 +149,16 @@ def _optuna(space: Space, store: Store, sweep: int, done: set, mhash: str, progr
     sampler = (optuna.samplers.NSGAIISampler(seed=space.seed) if space.method == "nsga2"
                else optuna.samplers.TPESampler(seed=space.seed))
     study = optuna.create_study(directions=["minimize"] * len(space.minimize), sampler=sampler)
+    known = {}  # config hash -> objective values, of every point the sweep has
+    n_ok = 0
     for p in store.points(sweep):  # a resumed search learns from what it already ran
+        known[p.config_hash] = [p.metrics[m] for m in space.minimize]
+        n_ok += p.feasible
         study.add_trial(optuna.trial.create_trial(
-            params=p.config, values=[p.metrics[m] for m in space.minimize],
+            params=p.config, values=known[p.config_hash],
             distributions={k: optuna.distributions.CategoricalDistribution(list(vals))
                            for k, vals in space.fields.items()}))
-    evaluated, n_ok = 0, sum(1 for p in store.points(sweep) if p.feasible)
+    evaluated = 0
     seen = set(done)
     target = space.points
     for _ in range(50 * target):  # samplers repeat points on small spaces: bounded, not endless
@@ -164,13 +168,13 @@ def _optuna(space: Space, store: Store, sweep: int, done: set, mhash: str, progr
         v = {k: trial.suggest_categorical(k, list(vals)) for k, vals in space.fields.items()}
         h = config_hash(v)
         if h in seen:  # a point already run: tell the sampler its known values
-            old = next(p for p in store.points(sweep) if p.config_hash == h)
-            study.tell(trial, [old.metrics[m] for m in space.minimize])
+            study.tell(trial, known[h])
             continue
         res = evaluate_point(space.base, v, space.models)
         ok = feasible(res["metrics"], space.constraints)
         store.add(sweep, v, res, ok, mhash)
-        study.tell(trial, [res["metrics"][m] for m in space.minimize])
+        known[h] = [res["metrics"][m] for m in space.minimize]
+        study.tell(trial, known[h])
         seen.add(h)
         evaluated += 1
         n_ok += ok

@@ -28,6 +28,14 @@ def _mbqm(x, multiplier, left, right):
     return (x >> right) + ((x & mask) > threshold)
 
 
+@njit(inline="always", cache=True)
+def _tap_columns(kx, d_w, pad_left, s_w, in_w, out_w):
+    # the input column offset of tap kx, and the output columns whose tap falls inside the input:
+    # 0 <= ox * s_w + shift < in_w
+    shift = kx * d_w - pad_left
+    return shift, max(0, (-shift + s_w - 1) // s_w), min(out_w, (in_w - shift + s_w - 1) // s_w)
+
+
 @njit(cache=True, nogil=True)
 def requantize_rows(acc, bias, multiplier, left, right, zero_point, lo, hi, out):
     """``out = int8 clip(mbqm(acc + bias) + zero_point, lo, hi)``; channels on the last axis of 2-D ``acc``."""
@@ -80,10 +88,7 @@ def depthwise(x, w, depth_mult, offset, s_h, s_w, d_h, d_w, pad_top, pad_left, o
                 if iy < 0 or iy >= in_h:
                     continue
                 for kx in range(k_w):
-                    # output columns whose tap falls inside the input: 0 <= ox*s_w + shift < in_w
-                    shift = kx * d_w - pad_left
-                    ox0 = max(0, (-shift + s_w - 1) // s_w)
-                    ox1 = min(out_w, (in_w - shift + s_w - 1) // s_w)
+                    shift, ox0, ox1 = _tap_columns(kx, d_w, pad_left, s_w, in_w, out_w)
                     for ox in range(ox0, ox1):
                         ix = ox * s_w + shift
                         if depth_mult == 1:
@@ -115,9 +120,7 @@ def depthwise_float(x, w, depth_mult, s_h, s_w, d_h, d_w, pad_top, pad_left, out
                 if iy < 0 or iy >= in_h:
                     continue
                 for kx in range(k_w):
-                    shift = kx * d_w - pad_left
-                    ox0 = max(0, (-shift + s_w - 1) // s_w)
-                    ox1 = min(out_w, (in_w - shift + s_w - 1) // s_w)
+                    shift, ox0, ox1 = _tap_columns(kx, d_w, pad_left, s_w, in_w, out_w)
                     for ox in range(ox0, ox1):
                         ix = ox * s_w + shift
                         if depth_mult == 1:

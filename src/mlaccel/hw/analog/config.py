@@ -6,9 +6,8 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from math import ceil, log2
-from pathlib import Path
 
-from ...configfile import check_number, config_from_fields, read_config_file
+from ...configfile import check_number, family_config_file, named_preset
 from ...errors import ConfigError
 
 __all__ = ["AnalogConfig", "AnalogConfigError", "PRESETS", "preset", "load_config", "MAX_CROSSBAR"]
@@ -215,16 +214,10 @@ PRESETS: dict[str, AnalogConfig] = {
 
 def preset(name: str) -> AnalogConfig:
     """A named preset; the error lists the known names."""
-    if name not in PRESETS:
-        raise AnalogConfigError(f"Unknown analog preset '{name}'; presets: {', '.join(PRESETS)}, or a "
-                                f".toml/.yaml config file")
-    return PRESETS[name]
+    return named_preset(PRESETS, name, "analog", AnalogConfigError)
 
 
 def load_config(path: str | os.PathLike) -> AnalogConfig:
     """Read a config from a TOML or YAML file (fields of :class:`AnalogConfig`, optionally under
     ``[analog]``; ``preset = "name"`` starts from a preset)."""
-    p = Path(path)
-    data = read_config_file(p, AnalogConfigError)
-    return config_from_fields(AnalogConfig, data, family="analog", presets=PRESETS, where=f"Config file '{p}'",
-                              error=AnalogConfigError, default_name=p.stem)
+    return family_config_file(AnalogConfig, path, "analog", PRESETS, AnalogConfigError)

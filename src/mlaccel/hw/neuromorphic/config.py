@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ...configfile import check_number, config_from_fields, read_config_file
+from ...configfile import check_number, family_config_file, named_preset
 from ...errors import ConfigError
 
 __all__ = ["NeuromorphicConfig", "NeuromorphicConfigError", "PRESETS", "preset", "load_config"]
@@ -118,16 +117,10 @@ PRESETS: dict[str, NeuromorphicConfig] = {
 
 def preset(name: str) -> NeuromorphicConfig:
     """A named preset; the error lists the known names."""
-    if name not in PRESETS:
-        raise NeuromorphicConfigError(f"Unknown neuromorphic preset '{name}'; presets: {', '.join(PRESETS)}, or a "
-                                      f".toml/.yaml config file")
-    return PRESETS[name]
+    return named_preset(PRESETS, name, "neuromorphic", NeuromorphicConfigError)
 
 
 def load_config(path: str | os.PathLike) -> NeuromorphicConfig:
     """Read a config from a TOML or YAML file (fields of :class:`NeuromorphicConfig`, optionally under
     ``[neuromorphic]``; ``preset = "name"`` starts from a preset)."""
-    p = Path(path)
-    data = read_config_file(p, NeuromorphicConfigError)
-    return config_from_fields(NeuromorphicConfig, data, family="neuromorphic", presets=PRESETS,
-                              where=f"Config file '{p}'", error=NeuromorphicConfigError, default_name=p.stem)
+    return family_config_file(NeuromorphicConfig, path, "neuromorphic", PRESETS, NeuromorphicConfigError)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ...configfile import config_from_fields, read_config_file
+from ...configfile import family_config_file, named_preset
 from ...energy import load_table
 from ...errors import ConfigError, MlaccelError
 from .sparsity import ACTIVATION_ZEROS, FORMATS, FORMATS_FOR_DATAFLOW, SparseSpec, parse_weight_sparsity
@@ -224,10 +223,7 @@ PRESETS: dict[str, SystolicConfig] = {
 
 def preset(name: str) -> SystolicConfig:
     """A named preset; the error lists the known names."""
-    if name not in PRESETS:
-        raise SystolicConfigError(f"Unknown systolic preset '{name}'; presets: {', '.join(PRESETS)}, or a "
-                                  f".toml/.yaml config file")
-    return PRESETS[name]
+    return named_preset(PRESETS, name, "systolic", SystolicConfigError)
 
 
 def load_config(path: str | os.PathLike) -> SystolicConfig:
@@ -236,7 +232,4 @@ def load_config(path: str | os.PathLike) -> SystolicConfig:
     Keys are the field names of :class:`SystolicConfig`; ``preset = "name"`` starts from a preset.
     A table ``[systolic]`` may hold the keys. Unknown keys are errors.
     """
-    p = Path(path)
-    data = read_config_file(p, SystolicConfigError)
-    return config_from_fields(SystolicConfig, data, family="systolic", presets=PRESETS,
-                              where=f"Config file '{p}'", error=SystolicConfigError, default_name=p.stem)
+    return family_config_file(SystolicConfig, path, "systolic", PRESETS, SystolicConfigError)
