@@ -567,3 +567,4 @@ from . import cli_snn  # noqa: E402,F401 - registers snn convert, eval, sweep, t
 from . import cli_system  # noqa: E402,F401 - registers roofline, power scaling, chiplet
 from . import cli_learn  # noqa: E402,F401 - registers learn backprop-example, gradients, regularization, loss
 from . import cli_dse  # noqa: E402,F401 - registers dse run, results list/show/export
+from . import cli_area  # noqa: E402,F401 - registers area, rtl area-check

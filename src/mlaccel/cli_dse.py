@@ -55,8 +55,9 @@ def dse_run(space: Annotated[Path, typer.Argument(help="A space file (.toml)", m
         with _Progress(f"sweeping {sp.name}", delay=0.2) as progress:
             s = run_sweep(sp, db, resume, workers, progress, executor, address)
         points = db.points(s.sweep)
-        if plot is not None and len(sp.minimize) >= 2:
-            pareto_plot(points, sp.minimize, plot, title=f"{sp.name}: {', '.join(sp.models)}")
+        objectives = sp.minimize + sp.maximize
+        if plot is not None and len(objectives) >= 2:
+            pareto_plot(points, objectives, plot, title=f"{sp.name}: {', '.join(sp.models)}", maximize=sp.maximize)
     finally:
         db.close()
     console.print(escape(f"sweep {s.sweep} of {sp.name}: {s.evaluated} points evaluated, {s.skipped} already "
@@ -95,11 +96,11 @@ def results_list(store: StoreArg):
 @_guarded
 def results_show(store: StoreArg, sweep: SweepOpt = None,
                  sort: Annotated[str, _opt("--sort", metavar="METRIC", help="latency_s, energy_pj, area_mm2, "
-                                           "edp or cycles")] = "edp",
+                                           "edp, cycles or accuracy (highest first)")] = "edp",
                  top: Annotated[int, _opt("--top", metavar="N", help="Rows to show")] = 10,
                  as_json: Annotated[bool, _opt("--json", help="Print the points as JSON")] = False):
-    """The best feasible points of a sweep, with the Pareto front marked."""
-    from .dse.pareto import pareto_mask
+    """The best feasible points of a sweep, with the Pareto front of its objectives marked."""
+    from .dse.pareto import front_of, known
     from .dse.space import METRICS
 
     if sort not in METRICS:
@@ -107,25 +108,31 @@ def results_show(store: StoreArg, sweep: SweepOpt = None,
     db = _open(store)
     try:
         points = [p for p in db.points(sweep) if p.feasible]
+        doc = db.space(points[0].sweep) if points else {}
     finally:
         db.close()
     if not points:
         raise InputError(f"'{store}' has no feasible points in that sweep")
-    import numpy as np
-
-    front = pareto_mask(np.array([[p.metrics["latency_s"], p.metrics["energy_pj"]] for p in points]))
-    ranked = sorted(zip(points, front), key=lambda pf: pf[0].metrics[sort])[:top]
+    maximize = tuple(doc.get("maximize") or ())
+    objectives = tuple(doc.get("minimize") or ()) + maximize
+    on_front = {p.id for p, f in zip(known(points, objectives), front_of(known(points, objectives), objectives,
+                                                                        maximize)) if f}
+    sign = -1 if sort == "accuracy" else 1  # higher accuracy ranks first
+    ranked = sorted(known(points, (sort,)), key=lambda p: sign * p.metrics[sort])[:top]
     if as_json:
-        print(json.dumps([{"config": p.config, "metrics": p.metrics, "pareto": bool(f)} for p, f in ranked]))
+        print(json.dumps([{"config": p.config, "metrics": p.metrics, "area_mm2": p.area, "pareto": p.id in on_front}
+                          for p in ranked]))
         return
-    t = Table(title=escape(f"{store}: {len(points)} feasible points, best by {sort} (* on the latency-energy "
-                           f"front)"), title_justify="left")
-    for col in ("config", "latency", "uJ", "mm^2", ""):
+    t = Table(title=escape(f"{store}: {len(points)} feasible points, best by {sort} (* on the front of "
+                           f"{', '.join(objectives)})"), title_justify="left")
+    cols = [("latency", "latency_s", lambda v: f"{v * 1e3:.3g} ms"), ("uJ", "energy_pj", lambda v: f"{v / 1e6:,.4g}"),
+            ("mm^2", "area_mm2", lambda v: f"{v:.3g}"), ("top-1", "accuracy", lambda v: f"{100 * v:.1f}%")]
+    cols = [c for c in cols if any(p.metrics.get(c[1]) is not None for p in ranked)]
+    for col in ["config"] + [c[0] for c in cols] + [""]:
         t.add_column(col, justify="left" if col == "config" else "right")
-    for p, f in ranked:
-        m = p.metrics
-        t.add_row(escape(", ".join(f"{k}={v}" for k, v in p.config.items())), f"{m['latency_s'] * 1e3:.3g} ms",
-                  f"{m['energy_pj'] / 1e6:,.4g}", f"{m['area_mm2']:.3g}", "*" if f else "")
+    for p in ranked:
+        cells = ["-" if p.metrics.get(m) is None else f(p.metrics[m]) for _, m, f in cols]
+        t.add_row(escape(", ".join(f"{k}={v}" for k, v in p.config.items())), *cells, "*" if p.id in on_front else "")
     console.print(t)
 
 
@@ -149,7 +156,8 @@ def results_export(store: StoreArg,
         w = csv.writer(f)
         w.writerow(fields + metrics + ["feasible", "config_hash", "model_hash", "code_version"])
         for p in points:
-            w.writerow([p.config[k] for k in fields] + [p.metrics[k] for k in metrics]
+            w.writerow([p.config[k] for k in fields] + ["" if p.metrics.get(k) is None else p.metrics[k]
+                                                        for k in metrics]
                        + [int(p.feasible), p.config_hash, p.model_hash, p.code_version])
     console.print(f"wrote {escape(str(out))}: {len(points):,} points")
 

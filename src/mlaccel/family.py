@@ -53,6 +53,9 @@ class Family:
         backend can be reused (for example the modification times of a project's files).
     timed : bool
         Whether its Stats have cycles and time (False for ``reference``).
+    area : callable or None
+        ``area(config) -> AreaBreakdown``: the design's silicon area from a sourced table (None: the
+        family reports no area).
     """
 
     prefix: str
@@ -64,3 +67,4 @@ class Family:
     summary: str
     fingerprint: Callable[[Any], Hashable] = _nothing
     timed: bool = True
+    area: Callable[[Any], Any] | None = None

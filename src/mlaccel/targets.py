@@ -17,7 +17,8 @@ from .configfile import SUFFIXES, read_config_file
 from .errors import TargetError
 from .family import Family
 
-__all__ = ["FAMILIES", "Target", "family", "families", "resolve", "make_backend", "target_help", "target_list"]
+__all__ = ["FAMILIES", "Target", "family", "families", "resolve", "area_of", "make_backend",
+           "target_help", "target_list"]
 
 # Every family: its prefix and the module whose FAMILY describes it. A new family adds one line.
 FAMILIES: dict[str, str] = {
@@ -100,6 +101,14 @@ def resolve(target: "str | Target") -> Target:
     if target in FAMILIES:
         raise TargetError(f"Target '{target}' needs a config: write {target}:NAME; {_choices(target)}")
     raise TargetError(f"Unknown target '{target}'; known targets: {target_list()}")
+
+
+def area_of(target) -> Any:
+    """The silicon area (an :class:`mlaccel.area.AreaBreakdown`, mm^2) of a target given as a string,
+    Config or Target, or None when its family reports none (``reference``)."""
+    t = resolve(target)
+    fam = family(t.family)
+    return None if fam.area is None or t.config is None else fam.area(t.config)
 
 
 def make_backend(target: Target):

@@ -135,6 +135,28 @@ def test_corrupt_and_newer_stores_are_refused_and_left_alone(tmp_path):
         Store(other)
 
 
+def test_a_schema_1_store_is_migrated_and_keeps_its_points(tmp_path):
+    old = tmp_path / "v1.sqlite"
+    with sqlite3.connect(old) as db:  # schema 1, as the first release wrote it
+        db.executescript("""
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            INSERT INTO meta VALUES ('schema', '1');
+            CREATE TABLE sweeps (id INTEGER PRIMARY KEY, name TEXT NOT NULL, space_digest TEXT NOT NULL,
+                space TEXT NOT NULL, started TEXT NOT NULL DEFAULT (datetime('now')));
+            CREATE TABLE points (id INTEGER PRIMARY KEY, sweep INTEGER NOT NULL REFERENCES sweeps(id),
+                config_hash TEXT NOT NULL, model_hash TEXT NOT NULL, code_version TEXT NOT NULL, config TEXT NOT NULL,
+                metrics TEXT NOT NULL, models TEXT NOT NULL, layers TEXT NOT NULL, feasible INTEGER NOT NULL,
+                UNIQUE (sweep, config_hash));
+            INSERT INTO sweeps (name, space_digest, space) VALUES ('old', 'd', '{"minimize": ["latency_s"]}');
+            INSERT INTO points (sweep, config_hash, model_hash, code_version, config, metrics, models, layers,
+                feasible) VALUES (1, 'h', 'm', '0.1.0', '{"rows": 8}', '{"latency_s": 1.0}', '{}', '{}', 1);
+        """)
+    db = Store(old)
+    (p,) = db.points()
+    assert p.config == {"rows": 8} and p.area == {}
+    assert db.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0] == str(SCHEMA_VERSION)
+
+
 def test_pareto_mask():
     v = np.array([[1, 5], [2, 2], [5, 1], [3, 3], [2, 2.5], [1, 5]])
     assert pareto_mask(v).tolist() == [True, True, True, False, False, True]
@@ -157,9 +179,14 @@ def test_nsga2_search_and_the_results_commands(tmp_path):
     assert r.exit_code != 0 and "No results store" in r.output
 
 
-def test_a_config_the_sweep_cannot_price_fails_before_any_worker(tmp_path):
+def test_sparse_configs_are_priced_by_running_the_model(tmp_path):
+    """Sparse costs follow the data: the sweep runs the model, and a skipping array beats dense."""
     p = tmp_path / "sparse.toml"
-    p.write_text('[space]\nbase = "systolic:edge-16x16-os"\nmodels = ["kws"]\n[space.fields]\nrows = [8, 16]\n'
-                 'weight_sparsity = ["2:4"]\nformat = ["nm"]\n')
-    r = runner.invoke(app, ["dse", "run", str(p), "--store", str(tmp_path / "s.sqlite")], terminal_width=200)
-    assert r.exit_code != 0 and "Design sweeps take dense systolic configs" in r.output
+    p.write_text('[space]\nbase = "systolic:sparse-16x16-os-skip"\nmodels = ["kws"]\n[space.fields]\n'
+                 'activation_zeros = ["none", "skip"]\n[objectives]\nminimize = ["latency_s"]\n')
+    store = tmp_path / "s.sqlite"
+    r = runner.invoke(app, ["dse", "run", str(p), "--store", str(store), "--workers", "1"], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    pts = {pt.config["activation_zeros"]: pt for pt in Store(store).points()}
+    assert pts["skip"].metrics["cycles"] < pts["none"].metrics["cycles"]
+    assert pts["skip"].area["pe_array"] > 0 and pts["skip"].metrics["accuracy"] is None

@@ -99,6 +99,12 @@ def test_the_report_renders_sorts_and_escapes_in_chromium(swept, tmp_path):
         header.click()
         down = page.eval_on_selector_all("#points tbody tr", values)
         assert up == sorted(up) and down == sorted(down, reverse=True)
+        # a table further down sorts by its own column (each header knows its own table)
+        layers = page.locator("table[id^=layers] th", has_text="cycles").first
+        layers.click()
+        cyc = page.eval_on_selector("table[id^=layers]", "t => Array.from(t.tBodies[0].rows).map("
+                                                         "r => parseFloat(r.cells[1].getAttribute('data-v')))")
+        assert cyc == sorted(cyc) and len(cyc) > 3
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     assert (tmp_path / "report.png").stat().st_size > 10_000

@@ -1,106 +1,162 @@
-"""One design point: every model's closed-form costs on the configured target, and its area.
+"""One design point: every model's costs on the configured target, its accuracy, and its area.
 
-Kernel parameters do not depend on the config, so each process prepares a model's ops once
-(:func:`workload`) and every point only runs the closed form (``SystolicBackend.dense_stats``).
+How a point is priced follows the family:
+
+- dense systolic configs take the closed form (``SystolicBackend.dense_stats``) on kernel
+  parameters prepared once per process (:mod:`.workloads`);
+- sparse systolic, SoC/CFU and analog configs run the model (``Model.run``), since their costs
+  follow the data: on the dataset's first sample, or a seeded random input without a dataset.
+  Analog outputs depend on the hardware, so an analog point runs the whole dataset for accuracy;
+- digital targets are bit-exact with the reference kernels, so their accuracy is the int8 graph's
+  on the reference kernels (computed once per compression setting);
+- neuromorphic configs price the converted spiking network's events (:mod:`mlaccel.snn`).
+
+The area comes from the family's table (:mod:`mlaccel.area`); None where the family reports none.
 ResNet-50 is the 54-layer topology of :func:`mlaccel.hw.systolic.topologies.resnet50` as int8
 convolutions (its costs need shapes, not trained weights).
 """
 
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
-
+from dataclasses import dataclass
 import numpy as np
 
-from ..errors import InputError, TargetError
-from ..graph import Graph
-from ..kernels import KERNELS
-from ..model.builder import GraphBuilder, quant
-from ..targets import resolve
+from ..errors import TargetError
+from ..targets import area_of, resolve
+from .space import Space, hardware_values, settings, with_fields
+from .workloads import (compress_key, dataset, int8_graph, kernel_params, model_hash, reference_accuracy,
+                        resnet50_graph, spiking_net, spiking_run)
 
-__all__ = ["workload", "evaluate_point", "resnet50_graph", "model_hash"]
-
-
-def resnet50_graph() -> Graph:
-    """ResNet-50's convolutions as independent int8 CONV_2D ops (zero weights)."""
-    from ..hw.systolic.topologies import resnet50
-
-    g = GraphBuilder("ResNet-50 v1 topology (He et al. 2016), 54 layers, shapes only")
-    ins, outs = [], []
-    for lay in resnet50():
-        x = g.tensor(f"{lay.name}/in", (1, lay.ifmap_h, lay.ifmap_w, lay.channels), np.int8, quant(1.0, 0))
-        w = g.tensor(f"{lay.name}/w", (lay.filters, lay.filter_h, lay.filter_w, lay.channels), np.int8,
-                     quant(np.ones(lay.filters), 0), data=np.zeros((lay.filters, lay.filter_h, lay.filter_w,
-                                                                     lay.channels), np.int8))
-        b = g.tensor(f"{lay.name}/b", (lay.filters,), np.int32, quant(np.ones(lay.filters), 0),
-                     data=np.zeros(lay.filters, np.int32))
-        y = g.tensor(lay.name, (1, lay.ofmap_h, lay.ofmap_w, lay.filters), np.int8, quant(1.0, 0))
-        g.op("CONV_2D", [x, w, b], [y], padding="VALID", stride_h=lay.stride_h, stride_w=lay.stride_w,
-             activation="NONE")
-        ins.append(x)
-        outs.append(y)
-    return g.build(ins, outs, name="resnet50")
+__all__ = ["Job", "evaluate_point", "resnet50_graph", "model_hash"]
 
 
-@lru_cache(maxsize=8)
-def workload(model: str) -> tuple[Graph, tuple]:
-    """A model's graph and its ops' kernel parameters (cached per process)."""
-    if model == "resnet50":
-        graph = resnet50_graph()
+@dataclass(frozen=True)
+class Job:
+    """What every point of a sweep shares (picklable, for worker processes and Ray tasks)."""
+
+    base: str
+    models: tuple
+    paths: tuple
+    datasets: tuple = ()
+    calibration: str | None = None
+    samples: int | None = None
+
+    @classmethod
+    def of(cls, space: Space) -> "Job":
+        return cls(space.base, space.models, space.paths or space.models, space.datasets, space.calibration,
+                   space.samples)
+
+    def dataset_for(self, i: int) -> str | None:
+        if not self.datasets:
+            return None
+        return self.datasets[0] if len(self.datasets) == 1 else self.datasets[i]
+
+    def calibration_for(self, i: int) -> str | None:
+        """Quantization data for model ``i``: the space's, else its dataset's training split."""
+        if self.calibration is not None:
+            return self.calibration
+        data = self.dataset_for(i)
+        return None if data is None else data.partition(":")[0]
+
+
+def _cost_input(graph, data: str | None, samples: int | None) -> np.ndarray:
+    from ..accuracy import model_inputs
+    from ..samples import random_input
+    from ..session import Model
+
+    if data is None:
+        return random_input(graph.inputs[0], 1, np.random.default_rng(0))
+    return model_inputs(Model(graph), dataset(data, samples).x[:1])
+
+
+def _digital(cfg, family: str, model: str, key: tuple, calib: str | None, data: str | None,
+             samples: int | None) -> tuple[dict, list]:
+    """Costs (and accuracy) of one int8 model on a systolic, SoC or analog config."""
+    graph = int8_graph(model, key, calib)
+    accuracy = None
+    if family == "systolic" and cfg.sparse.is_dense:
+        from ..hw.systolic.backend import SystolicBackend
+
+        backend = SystolicBackend(cfg)
+        stats = [backend.dense_stats(op, p) for op, p in zip(graph.ops, kernel_params(model, key, calib))]
     else:
-        from ..samples import resolve_model
-        from ..session import load
+        from ..session import Model
 
-        graph = load(resolve_model(model)).graph
-    params = []
-    for op in graph.ops:
-        kernel = KERNELS.get(op.type)
-        if kernel is None:
-            raise InputError(f"Model '{model}': op {op.label} has no int8 kernel; the design sweep runs int8 models")
-        params.append(kernel.prepare(op))
-    return graph, tuple(params)
+        m = Model(graph)
+        if family == "analog" and data is not None:  # the outputs follow the hardware: score them
+            from ..accuracy import model_inputs
 
-
-def model_hash(model: str) -> str:
-    """A short hash of a model's content (its file's bytes; the topology's name for resnet50)."""
-    if model == "resnet50":
-        return hashlib.sha256(b"resnet50-topology-v1").hexdigest()[:16]
-    from ..samples import resolve_model
-
-    return hashlib.sha256(resolve_model(model).read_bytes()).hexdigest()[:16]
+            ds = dataset(data, samples)
+            res = m.run(model_inputs(m, ds.x), target=cfg)
+            out = np.asarray(res.outputs[0])
+            accuracy = float(np.mean(out.reshape(out.shape[0], -1).argmax(axis=1) == ds.y))
+        else:
+            res = m.run(_cost_input(graph, data, samples), target=cfg)
+        stats = res.ops
+    if accuracy is None and data is not None:
+        accuracy = reference_accuracy(model, key, calib, data, samples)
+    summary = {"cycles": int(sum(s.cycles or 0 for s in stats)), "latency_s": float(sum(s.seconds or 0 for s in stats)),
+               "energy_pj": float(sum(s.energy_total_pj for s in stats)), "accuracy": accuracy}
+    return summary, [[s.op, s.cycles, s.energy_total_pj, s.utilization, dict(s.energy_pj)] for s in stats]
 
 
-def evaluate_point(base: str, values: dict, models: tuple) -> dict:
-    """Metrics of one design point (summed over the models) and its per-layer costs.
+def _spiking(target, model: str, snn: dict, calib: str, data: str, samples: int | None) -> tuple[dict, list]:
+    """Costs and accuracy of a float model converted to a spiking network, on a neuromorphic config."""
+    from ..snn.energy import snn_cost
+
+    percentile = float(snn.get("percentile", 99.9))
+    t = int(snn.get("timesteps", 32))
+    net = spiking_net(model, percentile, calib)
+    res = spiking_run(model, percentile, calib, data, samples, t)
+    cost = snn_cost(net, res, target)
+    accuracy = float(np.mean(res.predictions() == dataset(data, samples).y))
+    # event-driven cores keep no global clock: cycles stay 0, latency is the model's
+    summary = {"cycles": 0, "latency_s": cost.latency_s, "energy_pj": cost.total_pj, "accuracy": accuracy}
+    return summary, [[c.layer.name, 0, c.total_pj, None, dict(c.energy_pj)] for c in cost.layers]
+
+
+def evaluate_point(job: Job, values: dict) -> dict:
+    """Metrics of one design point (costs summed over the models, accuracy their lowest) and its
+    per-layer costs.
 
     Returns
     -------
     dict
-        ``metrics``: latency_s, energy_pj, area_mm2, edp (pJ s), cycles; ``models``: the same per
-        model; ``layers``: per model, ``[op, cycles, energy_pj, utilization]`` rows.
-    """
-    from ..hw.systolic.area import array_area
-    from ..hw.systolic.backend import SystolicBackend
+        ``metrics``: latency_s, energy_pj, area_mm2 (None: the family has no area table), edp
+        (pJ s), cycles, accuracy (None without datasets); ``models``: the same per model;
+        ``layers``: per model, ``[op, cycles, energy_pj, utilization, {component: pJ}]`` rows;
+        ``area``: mm^2 by component.
 
-    target = resolve(base)
-    if target.family != "systolic":
-        raise TargetError(f"Design sweeps price systolic configs so far, not '{target.name}'")
-    cfg = target.config.replace(**values)
-    if not cfg.sparse.is_dense:
-        raise TargetError("Design sweeps take dense systolic configs (sparse costs follow each run's data)")
-    backend = SystolicBackend(cfg)
+    Raises
+    ------
+    TargetError
+        The family cannot be swept (``reference``).
+    ConfigError
+        The family refuses the point's config.
+    """
+    target = resolve(job.base)
+    if target.config is None:
+        raise TargetError(f"Target '{target.name}' has no config to sweep")
+    cfg = with_fields(target.config, hardware_values(values))
+    key = compress_key(settings(values, "compress"))
     per_model, layers = {}, {}
-    for m in models:
-        graph, params = workload(m)
-        stats = [backend.dense_stats(op, p) for op, p in zip(graph.ops, params)]
-        cycles = sum(s.cycles for s in stats)
-        energy = sum(s.energy_total_pj for s in stats)
-        per_model[m] = {"cycles": cycles, "latency_s": sum(s.seconds for s in stats), "energy_pj": energy}
-        layers[m] = [[s.op, s.cycles, s.energy_total_pj, s.utilization] for s in stats]
-    area = array_area(cfg).total
+    for i, (name, m) in enumerate(zip(job.models, job.paths)):
+        data, calib = job.dataset_for(i), job.calibration_for(i)
+        if target.family == "neuromorphic":
+            from ..targets import Target
+
+            summary, rows = _spiking(Target("neuromorphic", cfg), m, settings(values, "snn"), calib, data,
+                                     job.samples)
+        else:
+            summary, rows = _digital(cfg, target.family, m, key, calib, data, job.samples)
+        per_model[name] = summary
+        layers[name] = rows
+    area = area_of(cfg)
     latency = sum(v["latency_s"] for v in per_model.values())
     energy = sum(v["energy_pj"] for v in per_model.values())
-    metrics = {"latency_s": latency, "energy_pj": energy, "area_mm2": area, "edp": energy * latency,
-               "cycles": sum(v["cycles"] for v in per_model.values())}
-    return {"metrics": metrics, "models": per_model, "layers": layers}
+    accs = [v["accuracy"] for v in per_model.values() if v["accuracy"] is not None]
+    metrics = {"latency_s": latency, "energy_pj": energy, "area_mm2": None if area is None else area.total,
+               "edp": energy * latency, "cycles": sum(v["cycles"] for v in per_model.values()),
+               "accuracy": min(accs) if accs else None}
+    return {"metrics": metrics, "models": per_model, "layers": layers,
+            "area": {} if area is None else dict(area.parts)}

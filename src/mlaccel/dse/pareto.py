@@ -1,13 +1,13 @@
-"""Pareto fronts over two or three objectives (all minimized), and their plot."""
+"""Pareto fronts over two or three objectives (minimized, or maximized where named), and their plot."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pareto_mask", "pareto_plot", "LABELS"]
+__all__ = ["pareto_mask", "pareto_plot", "front_of", "known", "LABELS"]
 
 LABELS = {"latency_s": "latency (s)", "energy_pj": "energy (pJ)", "area_mm2": "area (mm^2)", "edp": "EDP (pJ s)",
-          "cycles": "cycles"}
+          "cycles": "cycles", "accuracy": "accuracy (top-1)"}
 
 
 def pareto_mask(values: np.ndarray) -> np.ndarray:
@@ -21,9 +21,24 @@ def pareto_mask(values: np.ndarray) -> np.ndarray:
     return keep
 
 
-def pareto_plot(points: list, objectives: tuple, path, title: str = "") -> int:
+def known(points: list, objectives: tuple) -> list:
+    """The points whose objectives all have values (area or accuracy may be unknown)."""
+    return [p for p in points if all(p.metrics.get(m) is not None for m in objectives)]
+
+
+def front_of(points: list, objectives: tuple, maximize: tuple = ()) -> np.ndarray:
+    """Which of ``points`` (all with values) are on the Pareto front; ``maximize`` names the
+    objectives where higher is better."""
+    if not points:
+        return np.zeros(0, bool)
+    sign = np.array([-1.0 if m in maximize else 1.0 for m in objectives])
+    return pareto_mask(np.array([[p.metrics[m] for m in objectives] for p in points]) * sign)
+
+
+def pareto_plot(points: list, objectives: tuple, path, title: str = "", maximize: tuple = ()) -> int:
     """The first two objectives as a scatter: the front bold, dominated and infeasible points faded; a
-    third objective colours the points. Returns the front's size."""
+    third objective colours the points; ``maximize`` names objectives where higher is better.
+    Returns the front's size."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -31,9 +46,10 @@ def pareto_plot(points: list, objectives: tuple, path, title: str = "") -> int:
 
     if len(objectives) < 2:
         raise ValueError("a Pareto plot needs two or three objectives")
+    points = known(points, objectives)
     ok = [p for p in points if p.feasible]
     vals = np.array([[p.metrics[m] for m in objectives] for p in ok]) if ok else np.zeros((0, len(objectives)))
-    front = pareto_mask(vals) if len(vals) else np.zeros(0, bool)
+    front = front_of(ok, objectives, maximize)
     fig, ax = plt.subplots(figsize=(7, 4.8))
     bad = [p for p in points if not p.feasible]
     if bad:
@@ -47,11 +63,12 @@ def pareto_plot(points: list, objectives: tuple, path, title: str = "") -> int:
         sc = ax.scatter(vals[front, 0], vals[front, 1], s=40, c=None if color is None else color[front],
                         color="#C44E52" if color is None else None, edgecolors="k", zorder=3,
                         label=f"{int(front.sum())} on the Pareto front")
-        ax.plot(vals[front, 0][order], vals[front, 1][order], "k-", lw=0.8, alpha=0.6)
+        if len(objectives) == 2:  # with a third objective the front is not a line in this plane
+            ax.plot(vals[front, 0][order], vals[front, 1][order], "k-", lw=0.8, alpha=0.6)
         if color is not None:
             fig.colorbar(sc, ax=ax, label=LABELS.get(objectives[2], objectives[2]))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    for axis, m in ((ax.set_xscale, objectives[0]), (ax.set_yscale, objectives[1])):
+        axis("linear" if m == "accuracy" else "log")
     ax.set_xlabel(LABELS.get(objectives[0], objectives[0]))
     ax.set_ylabel(LABELS.get(objectives[1], objectives[1]))
     ax.legend(fontsize=8)

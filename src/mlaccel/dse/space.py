@@ -19,6 +19,32 @@ and a search method.
 
     [objectives]
     minimize = ["latency_s", "energy_pj"]
+
+Float ``.onnx`` models are quantized (and pruned) per point; ``datasets`` gives each model labeled
+data, so ``accuracy`` can be an objective or a constraint:
+
+.. code-block:: toml
+
+    [space]
+    base = "systolic:edge-16x16-os"
+    models = ["digits-cnn.onnx"]
+    datasets = ["digits:test"]            # one for all models, or one per model
+    calibration = "digits"                # PTQ samples (default: each dataset's training split)
+
+    [space.compress]                      # compression settings, swept like fields
+    weight_bits = [8, 4, "4,#0=8"]        # 8, 4, or per-layer: a default then #OP=BITS
+    sparsity = [0, 0.5, "2:4"]            # magnitude pruning: 0 (none), a fraction, or N:M
+    epochs = [0, 3]                       # fine-tuning after pruning (torch), on the training split
+
+    [space.snn]                           # neuromorphic bases: the conversion's settings
+    timesteps = [8, 16, 32]
+
+    [objectives]
+    minimize = ["energy_pj", "area_mm2"]
+    maximize = ["accuracy"]
+
+A point is a dict: the config fields by name, compression settings as ``compress.NAME`` and
+spiking settings as ``snn.NAME``.
 """
 
 from __future__ import annotations
@@ -34,12 +60,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, MlaccelError
 from ..targets import resolve
 
-__all__ = ["Space", "SpaceError", "load_space", "METRICS", "METHODS"]
+__all__ = ["Space", "SpaceError", "load_space", "METRICS", "METHODS", "COMPRESS", "SNN", "hardware_values",
+           "settings", "with_fields"]
 
-METRICS = ("latency_s", "energy_pj", "area_mm2", "edp", "cycles")
+METRICS = ("latency_s", "energy_pj", "area_mm2", "edp", "cycles", "accuracy")
+COMPRESS = ("weight_bits", "sparsity", "epochs")
+SNN = ("timesteps", "percentile")
 METHODS = ("grid", "random", "nsga2", "tpe")
 
 
@@ -56,17 +85,26 @@ class Space:
     base : str
         The target whose config the fields vary.
     fields : dict
-        Field name -> tuple of values.
+        Field name -> tuple of values (``compress.NAME`` and ``snn.NAME`` for the settings).
     models : tuple of str
+        Shipped model names, ``resnet50``, or paths, as the space file gives them.
     method : str
     points : int
         Points for ``random``, ``nsga2`` and ``tpe``.
     constraints : dict
         Metric -> (``"<="`` or ``">="``, value).
-    minimize : tuple of str
+    minimize, maximize : tuple of str
         Objectives.
     seed : int
     name : str
+    datasets : tuple of str
+        Labeled data per model (one entry: for all), for accuracy and for data-dependent costs.
+    calibration : str or None
+        Calibration data for quantizing float models (None: each dataset's training split).
+    samples : int or None
+        Dataset samples scored per point (None: all).
+    paths : tuple of str
+        The models as files (resolved when the space was read; ``resnet50`` as it is).
     """
 
     base: str
@@ -78,6 +116,22 @@ class Space:
     minimize: tuple = ("latency_s", "energy_pj")
     seed: int = 0
     name: str = "space"
+    maximize: tuple = ()
+    datasets: tuple = ()
+    calibration: str | None = None
+    samples: int | None = None
+    paths: tuple = ()
+
+    @property
+    def objectives(self) -> tuple:
+        """``(metric, +1)`` to minimize, ``(metric, -1)`` to maximize, in order."""
+        return tuple((m, 1) for m in self.minimize) + tuple((m, -1) for m in self.maximize)
+
+    def dataset_for(self, i: int) -> str | None:
+        """Model ``i``'s dataset spec, or None."""
+        if not self.datasets:
+            return None
+        return self.datasets[0] if len(self.datasets) == 1 else self.datasets[i]
 
     @property
     def size(self) -> int:
@@ -85,16 +139,40 @@ class Space:
         return int(np.prod([len(v) for v in self.fields.values()]))
 
     def config(self, values: dict):
-        """The base config with ``values`` set (validated by the family)."""
-        return resolve(self.base).config.replace(**values)
+        """The base config with the point's config fields set (validated by the family)."""
+        return with_fields(resolve(self.base).config, hardware_values(values))
 
     def grid(self) -> list[dict]:
         names = list(self.fields)
         return [dict(zip(names, combo)) for combo in itertools.product(*(self.fields[n] for n in names))]
 
+    def refusal(self, values: dict) -> str | None:
+        """Why the family refuses a point's config (fields valid alone can clash), or None."""
+        try:
+            self.config(values)
+        except ConfigError as e:
+            return str(e)
+        return None
+
     def sample(self) -> list[dict]:
-        """The points a ``grid`` or ``random`` search visits, in order (optuna's methods ask as they go)."""
-        full = self.grid()
+        """The points a ``grid`` or ``random`` search visits, in order (optuna's methods ask as they go):
+        the grid's combinations that the family accepts.
+
+        Raises
+        ------
+        SpaceError
+            The family refuses every combination (a contradictory space).
+        """
+        full, first = [], None
+        for v in self.grid():
+            why = self.refusal(v)
+            if why is None:
+                full.append(v)
+            elif first is None:
+                first = (v, why)
+        if not full:
+            raise SpaceError(f"Space '{self.name}' is contradictory: the {self.base.partition(':')[0]} family refuses "
+                             f"all {self.size} combinations, e.g. {hardware_values(first[0])}: {first[1]}")
         if self.method == "grid":
             return full
         rng = np.random.default_rng(self.seed)
@@ -107,6 +185,27 @@ class Space:
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def hardware_values(values: dict) -> dict:
+    """A point's config fields (without its ``compress.`` and ``snn.`` settings); a nested field
+    is ``"table.field"`` (``timing.dcache_bytes``)."""
+    return {k: v for k, v in values.items() if k.partition(".")[0] not in ("compress", "snn")}
+
+
+def with_fields(config, values: dict):
+    """``config`` with ``values`` set, nested ones (``"timing.dcache_bytes"``) in their sub-config;
+    the family validates the result."""
+    flat = {k: v for k, v in values.items() if "." not in k}
+    for table in {k.partition(".")[0] for k in values if "." in k}:
+        sub = {k.partition(".")[2]: v for k, v in values.items() if k.startswith(table + ".")}
+        flat[table] = dataclasses.replace(getattr(config, table), **sub)
+    return config.replace(**flat)
+
+
+def settings(values: dict, prefix: str) -> dict:
+    """A point's settings under ``prefix`` (``"compress"`` or ``"snn"``), by their own names."""
+    return {k.partition(".")[2]: v for k, v in values.items() if k.startswith(prefix + ".")}
+
+
 def _values(name: str, v) -> tuple:
     if isinstance(v, list) and v:
         return tuple(v)
@@ -116,6 +215,119 @@ def _values(name: str, v) -> tuple:
     raise SpaceError(f"Space field '{name}' needs a non-empty list of values or {{from, to, step}}, got {v!r}")
 
 
+def _model_path(name: str, here: Path) -> str:
+    """A model as the sweep reads it: a shipped name as it is, a file relative to the working folder
+    or else to the space file's folder."""
+    from ..samples import resolve_model
+
+    if name == "resnet50":
+        return name
+    if name.endswith((".onnx", ".tflite")):
+        for p in (Path(name), here / name):
+            if p.is_file():
+                return str(p.resolve())
+        raise SpaceError(f"Space model '{name}' is not a file (looked in the working folder and in {here})")
+    try:
+        return str(resolve_model(name))
+    except Exception as e:  # noqa: BLE001 - the model lookup's own message, under the space's name
+        raise SpaceError(f"Space model '{name}': {e}") from None
+
+
+def _check_setting(key: str, value) -> None:
+    """Refuse a compression or spiking value now, not mid-sweep."""
+    from ..compress.prune import parse_sparsity
+    from ..compress.quantize import QuantConfig, parse_weight_bits
+
+    section, _, name = key.partition(".")
+    try:
+        if name == "weight_bits":
+            QuantConfig(weight_bits=parse_weight_bits(str(value)))
+        elif name == "sparsity":
+            if value not in (0, "0", "none"):
+                parse_sparsity(str(value))
+        elif name == "epochs":
+            if not isinstance(value, int) or value < 0:
+                raise SpaceError(f"must be a whole number >= 0, got {value!r}")
+        elif name == "timesteps":
+            if not isinstance(value, int) or value < 1:
+                raise SpaceError(f"must be a whole number >= 1, got {value!r}")
+        elif name == "percentile":
+            if not isinstance(value, (int, float)) or not 0 < value <= 100:
+                raise SpaceError(f"must be in (0, 100], got {value!r}")
+    except MlaccelError as e:
+        raise SpaceError(f"Space setting '{key}' = {value!r}: {e}") from None
+
+
+def _table_fields(s: dict, section: str, known: tuple, p: Path) -> dict:
+    table = s.get(section) or {}
+    if not isinstance(table, dict):
+        raise SpaceError(f"Space file '{p}': [space.{section}] must be a table")
+    out = {}
+    for name, v in table.items():
+        if name not in known:
+            raise SpaceError(f"Space setting '{section}.{name}' is unknown; [space.{section}] takes: "
+                             f"{', '.join(known)}")
+        key = f"{section}.{name}"
+        out[key] = _values(key, v)
+        for value in out[key]:
+            _check_setting(key, value)
+    return out
+
+
+def _check_models(models: tuple, fields: dict, family: str, datasets: tuple, needs_data: bool) -> None:
+    floats = [m for m in models if m.endswith(".onnx")]
+    if family == "neuromorphic":
+        if len(floats) != len(models):
+            raise SpaceError("A neuromorphic space converts float models to spiking networks: every model must be "
+                             "a float .onnx file")
+        if any(k.startswith("compress.") for k in fields):
+            raise SpaceError("[space.compress] applies to int8 targets; a neuromorphic space varies [space.snn]")
+        if not datasets:
+            raise SpaceError("A neuromorphic space needs datasets = [...]: spike counts, and so costs, follow the "
+                             "inputs")
+    elif any(k.startswith("snn.") for k in fields):
+        raise SpaceError(f"[space.snn] applies to neuromorphic bases, not {family}")
+    for name in ("weight_bits", "epochs"):
+        if f"compress.{name}" in fields and len(floats) != len(models):
+            raise SpaceError(f"compress.{name} works on float models: every model must be a float .onnx file "
+                             f"(int8 .tflite models can still be pruned with compress.sparsity)")
+    if "resnet50" in models and (datasets or any(k.startswith("compress.") for k in fields)):
+        raise SpaceError("Model 'resnet50' is its topology only (no weights): it takes no datasets and no "
+                         "compression")
+    if needs_data and not datasets:
+        raise SpaceError("Accuracy as an objective or constraint needs datasets = [\"digits:test\", ...] in "
+                         "[space]")
+
+
+def _check_values(config, fields: dict, limit: int = 100_000) -> None:
+    """Refuse, before the sweep, a value the family accepts in no combination (beside the others'
+    first values when the grid is too large to walk)."""
+    names = list(fields)
+    seen: set = set()
+    size = int(np.prod([len(v) for v in fields.values()]))
+    if size <= limit:
+        why = None
+        for combo in itertools.product(*(fields[n] for n in names)):
+            try:
+                with_fields(config, dict(zip(names, combo)))
+            except (ConfigError, TypeError) as e:
+                why = why or (dict(zip(names, combo)), e)
+                continue
+            seen.update(zip(names, map(repr, combo)))
+        if not seen and names:
+            raise SpaceError(f"The space is contradictory: the family refuses all {size} combinations of its "
+                             f"fields, e.g. {why[0]}: {why[1]}")
+    first = {n: vals[0] for n, vals in fields.items()}
+    for name, vals in fields.items():
+        for value in vals:
+            if (name, repr(value)) in seen:
+                continue
+            try:
+                with_fields(config, {**first, name: value})
+            except (ConfigError, TypeError) as e:
+                raise SpaceError(f"Space field '{name}' = {value!r}: {e}") from None
+
+
 def load_space(path: str | os.PathLike) -> Space:
     """Read and check a space file.
 
@@ -123,7 +335,7 @@ def load_space(path: str | os.PathLike) -> Space:
     ------
     SpaceError
         A missing section, an unknown field (the message lists the known ones), a value the family
-        refuses, an unknown metric or method.
+        refuses, an unknown metric, method or dataset, or settings the models cannot take.
     """
     p = Path(path)
     if not p.is_file():
@@ -144,19 +356,36 @@ def load_space(path: str | os.PathLike) -> Space:
         if name not in known:
             raise SpaceError(f"Space field '{name}' is not a field of {base.family} configs; known fields: "
                              f"{', '.join(known)}")
+        sub = getattr(base.config, name)
+        if dataclasses.is_dataclass(sub) and isinstance(v, dict) and not {"from", "to"} <= set(v):
+            inner = [f.name for f in dataclasses.fields(sub)]
+            for k, sv in v.items():  # a nested table: [space.fields.timing]
+                if k not in inner:
+                    raise SpaceError(f"Space field '{name}.{k}' is not a field of {name}; known: {', '.join(inner)}")
+                fields[f"{name}.{k}"] = _values(f"{name}.{k}", sv)
+            continue
         fields[name] = _values(name, v)
-    first = {n: vals[0] for n, vals in fields.items()}
-    for name, vals in fields.items():
-        for value in vals:  # the family checks each value now (beside the others' first), not mid-sweep
-            try:
-                base.config.replace(**{**first, name: value})
-            except ConfigError as e:
-                raise SpaceError(f"Space field '{name}' = {value!r}: {e}") from None
+    _check_values(base.config, fields)
+    fields.update(_table_fields(s, "compress", COMPRESS, p))
+    fields.update(_table_fields(s, "snn", SNN, p))
     if not fields:
-        raise SpaceError(f"Space file '{p}' varies nothing: add [space.fields]")
+        raise SpaceError(f"Space file '{p}' varies nothing: add [space.fields] (or [space.compress], [space.snn])")
     models = s.get("models")
     if not models or not isinstance(models, list):
         raise SpaceError(f"Space file '{p}' needs models = [\"kws\", ...]")
+    models = tuple(str(m) for m in models)
+    paths = tuple(_model_path(m, p.parent) for m in models)
+    datasets = tuple(str(x) for x in s.get("datasets", ()))
+    if datasets and len(datasets) not in (1, len(models)):
+        raise SpaceError(f"Space datasets: give one for all models or one per model ({len(models)}), "
+                         f"got {len(datasets)}")
+    for spec in datasets:
+        from ..data import load_dataset
+
+        try:
+            load_dataset(spec)
+        except MlaccelError as e:
+            raise SpaceError(f"Space dataset '{spec}': {e}") from None
     method = s.get("method", "grid")
     if method not in METHODS:
         raise SpaceError(f"Space method '{method}' is not one of {', '.join(METHODS)}")
@@ -167,12 +396,28 @@ def load_space(path: str | os.PathLike) -> Space:
         op, _, num = str(text).strip().partition(" ")
         if op not in ("<=", ">=") or not num:
             raise SpaceError(f"Constraint '{metric} = {text!r}' must read like \"<= 5\" or \">= 0.9\"")
-        cons[metric] = (op, float(num))
-    minimize = tuple((d.get("objectives") or {}).get("minimize", ("latency_s", "energy_pj")))
-    for m in minimize:
+        try:
+            cons[metric] = (op, float(num))
+        except ValueError:
+            raise SpaceError(f"Constraint '{metric} = {text!r}': '{num}' is not a number") from None
+    obj = d.get("objectives") or {}
+    minimize = tuple(obj.get("minimize", ("latency_s", "energy_pj") if "maximize" not in obj else ()))
+    maximize = tuple(obj.get("maximize", ()))
+    for m in minimize + maximize:
         if m not in METRICS:
             raise SpaceError(f"Objective '{m}': metrics are {', '.join(METRICS)}")
+    if set(minimize) & set(maximize):
+        raise SpaceError(f"Objective(s) {', '.join(sorted(set(minimize) & set(maximize)))} both minimized and "
+                         f"maximized")
+    if not minimize + maximize:
+        raise SpaceError(f"Space file '{p}' has no objectives: give [objectives] minimize and/or maximize")
+    _check_models(paths, fields, base.family, datasets, "accuracy" in set(cons) | set(minimize + maximize))
     points = int(s.get("points", 100))
     if points < 1:
         raise SpaceError(f"Space points must be >= 1, got {points}")
-    return Space(s["base"], fields, tuple(models), method, points, cons, minimize, int(s.get("seed", 0)), p.stem)
+    samples = s.get("samples")
+    if samples is not None and (not isinstance(samples, int) or samples < 1):
+        raise SpaceError(f"Space samples must be a whole number >= 1, got {samples!r}")
+    calibration = s.get("calibration")
+    return Space(s["base"], fields, models, method, points, cons, minimize, int(s.get("seed", 0)), p.stem,
+                 maximize, datasets, None if calibration is None else str(calibration), samples, paths)

@@ -3,7 +3,9 @@
 Each point is written in its own transaction as soon as it finishes (WAL journal), so a sweep
 killed at any moment, SIGKILL included, keeps every finished point and no half-written one; a
 resumed sweep skips the config hashes it finds. A store from a newer schema, or a file that is not
-a store, is refused before anything is written.
+a store, is refused before anything is written; an older one is migrated in place.
+
+Schema 2 added each point's area breakdown (``area``, mm^2 by component).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..errors import MlaccelError
 
 __all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_hash", "Point"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -29,7 +31,7 @@ CREATE TABLE IF NOT EXISTS sweeps (id INTEGER PRIMARY KEY, name TEXT NOT NULL, s
 CREATE TABLE IF NOT EXISTS points (id INTEGER PRIMARY KEY, sweep INTEGER NOT NULL REFERENCES sweeps(id),
     config_hash TEXT NOT NULL, model_hash TEXT NOT NULL, code_version TEXT NOT NULL, config TEXT NOT NULL,
     metrics TEXT NOT NULL, models TEXT NOT NULL, layers TEXT NOT NULL, feasible INTEGER NOT NULL,
-    UNIQUE (sweep, config_hash));
+    area TEXT NOT NULL DEFAULT '{}', UNIQUE (sweep, config_hash));
 """
 
 
@@ -56,6 +58,7 @@ class Point:
     config_hash: str
     model_hash: str
     code_version: str
+    area: dict
 
 
 class Store:
@@ -74,6 +77,7 @@ class Store:
         if tables and "meta" not in tables:
             raise StoreError(f"'{self.path}' is an SQLite file but not a results store (tables: "
                              f"{', '.join(sorted(tables))}); it was left as it is")
+        version = SCHEMA_VERSION
         if "meta" in tables:
             row = self.db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             version = int(row[0]) if row else 0
@@ -82,7 +86,9 @@ class Store:
                                  f"{SCHEMA_VERSION}; upgrade mlaccel to read it (the file was left as it is)")
         with self.db:
             self.db.executescript(_SCHEMA)
-            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            if version < 2:  # schema 1 had no area column
+                self.db.execute("ALTER TABLE points ADD COLUMN area TEXT NOT NULL DEFAULT '{}'")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         self.db.close()
@@ -110,10 +116,17 @@ class Store:
         with self.db:
             self.db.execute(
                 "INSERT OR IGNORE INTO points (sweep, config_hash, model_hash, code_version, config, metrics, "
-                "models, layers, feasible) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "models, layers, feasible, area) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sweep, config_hash(values), model_hash, __version__, json.dumps(values, default=str),
                  json.dumps(result["metrics"]), json.dumps(result["models"]), json.dumps(result["layers"]),
-                 int(feasible)))
+                 int(feasible), json.dumps(result.get("area", {}))))
+
+    def space(self, sweep: int) -> dict:
+        """The space document a sweep was run from."""
+        row = self.db.execute("SELECT space FROM sweeps WHERE id=?", (sweep,)).fetchone()
+        if row is None:
+            raise StoreError(f"'{self.path}' has no sweep {sweep}")
+        return json.loads(row[0])
 
     def sweeps(self) -> list[tuple]:
         """``(id, name, started, points)`` of every sweep."""
@@ -128,6 +141,6 @@ class Store:
                 return []
             sweep = int(row[0])
         rows = self.db.execute("SELECT id, sweep, config, metrics, models, layers, feasible, config_hash, model_hash, "
-                               "code_version FROM points WHERE sweep=? ORDER BY id", (sweep,)).fetchall()
+                               "code_version, area FROM points WHERE sweep=? ORDER BY id", (sweep,)).fetchall()
         return [Point(r[0], r[1], json.loads(r[2]), json.loads(r[3]), json.loads(r[4]), json.loads(r[5]), bool(r[6]),
-                      r[7], r[8], r[9]) for r in rows]
+                      r[7], r[8], r[9], json.loads(r[10])) for r in rows]

@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
 from ..errors import InputError
-from .evaluate import evaluate_point, model_hash
+from .evaluate import Job, evaluate_point, model_hash
 from .space import Space
 from .store import Store, config_hash
 
@@ -34,9 +34,24 @@ class SweepSummary:
     seconds: float
 
 
+def _metric(metrics: dict, name: str) -> float:
+    v = metrics.get(name)
+    if v is None:
+        why = "the space gives no datasets" if name == "accuracy" else "this family reports no area for the design"
+        raise InputError(f"Metric '{name}' is unknown for this point ({why}); it cannot be an objective or a "
+                         f"constraint here")
+    return v
+
+
 def feasible(metrics: dict, constraints: dict) -> bool:
     """Whether a point's metrics meet every constraint."""
-    return all((metrics[m] <= v) if op == "<=" else (metrics[m] >= v) for m, (op, v) in constraints.items())
+    return all((_metric(metrics, m) <= v) if op == "<=" else (_metric(metrics, m) >= v)
+               for m, (op, v) in constraints.items())
+
+
+def objective_values(metrics: dict, space: Space) -> list[float]:
+    """A point's objectives, each signed so that lower is better (maximized ones negated)."""
+    return [sign * _metric(metrics, m) for m, sign in space.objectives]
 
 
 def _hash_of_models(models: tuple) -> str:
@@ -56,14 +71,16 @@ def run_sweep(space: Space, store: Store, resume: bool = False, workers: int | N
         raise InputError(f"Search method '{space.method}' asks for one point at a time; run it with the local "
                          f"executor (grid and random spread over Ray)")
     t0 = time.perf_counter()
+    job = Job.of(space)
     space_doc = {"base": space.base, "fields": space.fields, "models": space.models, "method": space.method,
                  "points": space.points, "constraints": space.constraints, "minimize": space.minimize,
-                 "seed": space.seed}
+                 "maximize": space.maximize, "datasets": space.datasets, "calibration": space.calibration,
+                 "samples": space.samples, "seed": space.seed}
     sweep = store.sweep(space.name, space.digest(), space_doc, resume)
     done = store.done(sweep)
-    mhash = _hash_of_models(space.models)
+    mhash = _hash_of_models(space.paths or space.models)
     if space.method in ("nsga2", "tpe"):
-        return _optuna(space, store, sweep, done, mhash, progress, t0)
+        return _optuna(space, job, store, sweep, done, mhash, progress, t0)
     todo = [v for v in space.sample() if config_hash(v) not in done]
     total, skipped = len(todo) + len(done), len(done)
     n_ok = sum(1 for p in store.points(sweep) if p.feasible)
@@ -73,6 +90,7 @@ def run_sweep(space: Space, store: Store, resume: bool = False, workers: int | N
     def finish(v: dict, res: dict) -> None:
         nonlocal n_ok, count
         ok = feasible(res["metrics"], space.constraints)
+        objective_values(res["metrics"], space)  # an objective the point cannot give fails here, early
         store.add(sweep, v, res, ok, mhash)
         n_ok += ok
         count += 1
@@ -80,17 +98,17 @@ def run_sweep(space: Space, store: Store, resume: bool = False, workers: int | N
             progress(count, total, "")
 
     if todo:  # the first point here: a config the family refuses fails cleanly, not in a worker
-        finish(todo[0], evaluate_point(space.base, todo[0], space.models))
+        finish(todo[0], evaluate_point(job, todo[0]))
         todo = todo[1:]
     if executor == "ray":
-        for v, res in _ray_results(space, todo, address, workers):
+        for v, res in _ray_results(job, todo, address, workers):
             finish(v, res)
     elif workers <= 1:
         for v in todo:
-            finish(v, evaluate_point(space.base, v, space.models))
+            finish(v, evaluate_point(job, v))
     else:
         with ProcessPoolExecutor(workers) as pool:
-            pending = {pool.submit(evaluate_point, space.base, v, space.models): v for v in todo}
+            pending = {pool.submit(evaluate_point, job, v): v for v in todo}
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in finished:
@@ -98,8 +116,8 @@ def run_sweep(space: Space, store: Store, resume: bool = False, workers: int | N
     return SweepSummary(sweep, count - skipped, skipped, n_ok, total, time.perf_counter() - t0)
 
 
-def _evaluate_chunk(base: str, chunk: list, models: tuple) -> list:
-    return [evaluate_point(base, v, models) for v in chunk]
+def _evaluate_chunk(job: Job, chunk: list) -> list:
+    return [evaluate_point(job, v) for v in chunk]
 
 
 def _check_address(address: str) -> None:
@@ -113,7 +131,7 @@ def _check_address(address: str) -> None:
                          f"HOST:PORT, or leave out --address for a local Ray instance") from None
 
 
-def _ray_results(space: Space, todo: list, address: str | None, workers: int):
+def _ray_results(job: Job, todo: list, address: str | None, workers: int):
     """``(values, result)`` pairs as Ray tasks finish; only this process writes the store."""
     try:
         import ray
@@ -130,7 +148,7 @@ def _ray_results(space: Space, todo: list, address: str | None, workers: int):
         # Chunks of points per task: a Ray task costs milliseconds, a point a fraction of one.
         size = max(1, len(todo) // (4 * max(1, int(ray.cluster_resources().get("CPU", 1)))))
         chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-        pending = {task.remote(space.base, c, space.models): c for c in chunks}
+        pending = {task.remote(job, c): c for c in chunks}
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
             for ref in ready:
@@ -140,7 +158,8 @@ def _ray_results(space: Space, todo: list, address: str | None, workers: int):
             ray.shutdown()
 
 
-def _optuna(space: Space, store: Store, sweep: int, done: set, mhash: str, progress, t0: float) -> SweepSummary:
+def _optuna(space: Space, job: Job, store: Store, sweep: int, done: set, mhash: str, progress,
+            t0: float) -> SweepSummary:
     try:
         import optuna
     except ImportError:
@@ -148,11 +167,11 @@ def _optuna(space: Space, store: Store, sweep: int, done: set, mhash: str, progr
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = (optuna.samplers.NSGAIISampler(seed=space.seed) if space.method == "nsga2"
                else optuna.samplers.TPESampler(seed=space.seed))
-    study = optuna.create_study(directions=["minimize"] * len(space.minimize), sampler=sampler)
+    study = optuna.create_study(directions=["minimize"] * len(space.objectives), sampler=sampler)
     known = {}  # config hash -> objective values, of every point the sweep has
     n_ok = 0
     for p in store.points(sweep):  # a resumed search learns from what it already ran
-        known[p.config_hash] = [p.metrics[m] for m in space.minimize]
+        known[p.config_hash] = objective_values(p.metrics, space)
         n_ok += p.feasible
         study.add_trial(optuna.trial.create_trial(
             params=p.config, values=known[p.config_hash],
@@ -170,10 +189,13 @@ def _optuna(space: Space, store: Store, sweep: int, done: set, mhash: str, progr
         if h in seen:  # a point already run: tell the sampler its known values
             study.tell(trial, known[h])
             continue
-        res = evaluate_point(space.base, v, space.models)
+        if space.refusal(v) is not None:  # fields that clash: the sampler learns to avoid them
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            continue
+        res = evaluate_point(job, v)
         ok = feasible(res["metrics"], space.constraints)
+        known[h] = objective_values(res["metrics"], space)
         store.add(sweep, v, res, ok, mhash)
-        known[h] = [res["metrics"][m] for m in space.minimize]
         study.tell(trial, known[h])
         seen.add(h)
         evaluated += 1

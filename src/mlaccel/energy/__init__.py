@@ -110,6 +110,23 @@ class TechTable:
         """Area of a component in um^2, or None where the table's source gives none."""
         return self.area_um2.get(component)
 
+    def area_of(self, counts: dict, what: str) -> float:
+        """The area of ``{component: count}``, um^2; ``what`` names the design in the error.
+
+        Raises
+        ------
+        MlaccelError
+            The table gives no area for one of the components.
+        """
+        total = 0.0
+        for name, n in counts.items():
+            a = self.area(name)
+            if a is None:
+                raise MlaccelError(f"Technology table '{self.name}' has no area for '{name}', which {what} needs; "
+                                   f"it has: {', '.join(sorted(self.area_um2))}")
+            total += n * a
+        return total
+
 
 def load_table(name_or_path: str | os.PathLike = "horowitz-45nm") -> TechTable:
     """Load a technology table by name (a file in ``TABLES_DIR``) or path; ``NAME@7nm`` scales it to

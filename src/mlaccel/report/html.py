@@ -29,9 +29,9 @@ img { max-width: 100%; border: 1px solid #eee; }
 
 # Sorts a table by the clicked column: numbers as numbers, text as text; a second click reverses.
 _SORTER = """
-document.querySelectorAll("table.sortable th").forEach(function (th, col) {
+document.querySelectorAll("table.sortable th").forEach(function (th) {
   th.addEventListener("click", function () {
-    var table = th.closest("table"), body = table.tBodies[0];
+    var table = th.closest("table"), body = table.tBodies[0], col = th.cellIndex;
     var rows = Array.prototype.slice.call(body.rows);
     var asc = th.getAttribute("data-order") !== "asc";
     table.querySelectorAll("th").forEach(function (h) { h.removeAttribute("data-order"); });
@@ -111,7 +111,7 @@ def _layer_bars(rows: list, title: str) -> str:
 
 def sweep_html(store_path, sweep: int | None = None) -> str:
     """The report of one sweep (default: the latest) in a results store."""
-    from ..dse.pareto import pareto_mask, pareto_plot
+    from ..dse.pareto import front_of, known, pareto_plot
     from ..dse.store import Store
 
     db = Store(store_path, create=False)
@@ -121,43 +121,53 @@ def sweep_html(store_path, sweep: int | None = None) -> str:
         if not points:
             raise ValueError(f"'{store_path}' has no points in that sweep")
         sid = points[0].sweep
-        space = db.db.execute("SELECT space FROM sweeps WHERE id=?", (sid,)).fetchone()[0]
+        doc = db.space(sid)
     finally:
         db.close()
-    import json
-
-    doc = json.loads(space)
-    objectives = tuple(doc.get("minimize") or ("latency_s", "energy_pj"))
-    ok = [p for p in points if p.feasible]
-    front = pareto_mask(np.array([[p.metrics[m] for m in objectives] for p in ok])) if ok else np.zeros(0, bool)
-    on_front = {p.id for p, f in zip(ok, front) if f}
+    maximize = tuple(doc.get("maximize") or ())
+    objectives = tuple(doc.get("minimize") or ()) + maximize or ("latency_s", "energy_pj")
+    ok = known([p for p in points if p.feasible], objectives)
+    on_front = {p.id for p, f in zip(ok, front_of(ok, objectives, maximize)) if f}
     body = [f'<p class="note">Sweep {sid} ({_e(runs[sid][1])}, started {_e(runs[sid][2])}) of '
             f"<code>{_e(doc.get('base'))}</code> on {_e(', '.join(doc.get('models', [])))}: {len(points):,} points, "
             f"{len(ok):,} meet the constraints {_e(doc.get('constraints') or 'none')}, {len(on_front)} on the Pareto "
             f"front of {_e(', '.join(objectives))}.</p>"]
     pairs = [(objectives[i], objectives[j]) for i in range(len(objectives)) for j in range(i + 1, len(objectives))]
     for a, b in pairs or [("latency_s", "energy_pj")]:
-        src = _file_png(lambda buf, a=a, b=b: pareto_plot(points, (a, b), buf, title=f"{a} against {b}"))
+        src = _file_png(lambda buf, a=a, b=b: pareto_plot(points, (a, b), buf, title=f"{a} against {b}",
+                                                          maximize=maximize))
         body.append(f'<h2>Pareto: {_e(a)} against {_e(b)}</h2><img alt="Pareto front {_e(a)} {_e(b)}" src="{src}">')
     if ok:
-        best = min(ok, key=lambda p: p.metrics["edp"])
-        body.append(f"<h2>The design with the lowest energy-delay product</h2><p><code>"
+        chosen = [p for p in ok if p.id in on_front] or ok
+        best = min(chosen, key=lambda p: p.metrics["edp"])
+        body.append(f"<h2>The chosen design: lowest energy-delay product on the front</h2><p><code>"
                     f"{_e(', '.join(f'{k}={v}' for k, v in best.config.items()))}</code></p>")
+        if best.area:
+            body.append(_table(["component", "area (mm^2)"], [[k, (f"{v:.4g}", v)] for k, v in best.area.items()],
+                               table_id="area"))
         for model, rows in best.layers.items():
+            parts = sorted({k for r in rows if len(r) > 4 for k in r[4]})
             body.append(f"<h3>{_e(model)}: per layer</h3>")
             body.append(f'<img alt="{_e(model)} per layer" src="{_layer_bars(rows, model)}">')
-            body.append(_table(["layer", "cycles", "energy (nJ)", "utilization"],
+            body.append(_table(["layer", "cycles", "energy (nJ)", "utilization"] + [f"{p} (nJ)" for p in parts],
                                [[r[0], (f"{r[1]:,}", r[1]), (f"{r[2] / 1e3:,.1f}", r[2]),
-                                 (f"{100 * (r[3] or 0):.1f}%", r[3] or 0)] for r in rows], table_id=f"layers-{model}"))
+                                 (f"{100 * (r[3] or 0):.1f}%", r[3] or 0)]
+                                + [(f"{r[4].get(p, 0) / 1e3:,.2f}", r[4].get(p, 0)) if len(r) > 4 else ("", 0)
+                                   for p in parts] for r in rows], table_id=f"layers-{model}"))
     fields = list(points[0].config)
-    metrics = list(points[0].metrics)
+    metrics = [m for m in points[0].metrics if any(p.metrics.get(m) is not None for p in points)]
     rows = [[(str(p.id), p.id)] + [p.config[f] for f in fields]
-            + [(f"{p.metrics[m]:.4g}", p.metrics[m]) for m in metrics] + ["yes" if p.feasible else "no"]
+            + [_metric_cell(p.metrics.get(m)) for m in metrics] + ["yes" if p.feasible else "no"]
             for p in points]
     body.append("<h2>Every point (click a column to sort)</h2>")
     body.append(_table(["point"] + fields + metrics + ["feasible"], rows, table_id="points",
                        row_class=lambda k: "front" if points[k].id in on_front else "dominated"))
     return _page(f"Design sweep: {runs[sid][1]}", "".join(body))
+
+
+def _metric_cell(v) -> tuple:
+    """A sortable table cell; an unknown value sorts first."""
+    return ("-", -1e308) if v is None else (f"{v:.4g}", v)
 
 
 def run_html(result, model_name: str) -> str:

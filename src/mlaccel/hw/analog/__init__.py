@@ -8,10 +8,11 @@ the non-idealities, :mod:`.components` the component table, :mod:`.isaac` the IS
 from ...family import Family, preset_or_file
 from .backend import AnalogBackend
 from .config import PRESETS, AnalogConfig, AnalogConfigError, load_config, preset
+from .isaac import chip_area
 
 __all__ = ["AnalogBackend", "AnalogConfig", "AnalogConfigError", "PRESETS", "preset", "load_config", "FAMILY"]
 
 
 FAMILY = Family(prefix="analog", config_type=AnalogConfig, presets=PRESETS, load_config=load_config,
-                resolve=preset_or_file(preset, load_config), backend=AnalogBackend,
+                resolve=preset_or_file(preset, load_config), backend=AnalogBackend, area=chip_area,
                 summary="analog:PRESET | analog:FILE.toml: crossbars with DACs/ADCs and device noise (ISAAC, PCM)")

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
+from ...area import AreaBreakdown
 from .components import Components, adc_power_mw, adc_scale, load_components
 
-__all__ = ["Reconstruction", "reconstruct"]
+__all__ = ["chip_area", "Reconstruction", "reconstruct"]
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,17 @@ def reconstruct(config, operand_bits: int = 16) -> Reconstruction:
     return Reconstruction(ima_mw, ima_mm2, tile_mw, tile_mm2, chip_mw / 1e3, chip_mm2,
                           n * units["adc"][0] / tile_mw, n * units["adc"][1] / tile_mm2,
                           gops / (chip_mw / 1e3), gops / chip_mm2, breakdown, comp.paper)
+
+
+def chip_area(config) -> AreaBreakdown:
+    """The chip's area by component, mm^2, from the config's component table (ISAAC Table 2 at
+    32 nm for the shipped presets): converters, crossbars and registers summed over every IMA,
+    then the tiles' eDRAM, buses and routers, then the chip's own units."""
+    comp = load_components(config.components)
+    imas = config.imas_per_tile * config.tiles
+    parts = {name: imas * mm2 for name, (_, mm2) in _ima_units(config, comp).items()}
+    for name, u in comp.tile.items():
+        parts[name] = parts.get(name, 0.0) + config.tiles * u.count * u.area_mm2
+    for name, u in comp.chip.items():
+        parts[name] = parts.get(name, 0.0) + u.count * u.area_mm2
+    return AreaBreakdown(parts, (f"component table {comp.name}",))

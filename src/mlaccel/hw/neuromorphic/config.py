@@ -6,10 +6,11 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
+from ...area import AreaBreakdown
 from ...configfile import check_number, family_config_file, named_preset
 from ...errors import ConfigError
 
-__all__ = ["NeuromorphicConfig", "NeuromorphicConfigError", "PRESETS", "preset", "load_config"]
+__all__ = ["chip_area", "NeuromorphicConfig", "NeuromorphicConfigError", "PRESETS", "preset", "load_config"]
 
 
 class NeuromorphicConfigError(ConfigError):
@@ -52,6 +53,9 @@ class NeuromorphicConfig:
         its work needs.
     static_mw : float
         Static power of the chips, mW (charged over the run's latency).
+    core_mm2, router_mm2, uncore_mm2 : float
+        Area of one core, of one router (0 where ``core_mm2`` includes it), and of the rest of
+        each chip (I/O, management cores), mm^2.
     name : str
     """
 
@@ -72,6 +76,9 @@ class NeuromorphicConfig:
     barrier_ns: float = 465.0
     tick_s: float = 0.0
     static_mw: float = 0.0
+    core_mm2: float = 60.0 / 128
+    router_mm2: float = 0.0
+    uncore_mm2: float = 0.0
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self):
@@ -80,11 +87,16 @@ class NeuromorphicConfig:
                   "cores_per_router", "mesh_cols"):
             check_number(E, f, getattr(self, f), integer=True, low=1)
         for f in ("synop_pj", "spike_pj", "hop_ew_pj", "hop_ns_pj", "neuron_update_pj", "synop_ns",
-                  "neuron_update_ns", "barrier_ns", "tick_s", "static_mw"):
+                  "neuron_update_ns", "barrier_ns", "tick_s", "static_mw", "core_mm2", "router_mm2", "uncore_mm2"):
             check_number(E, f, getattr(self, f), low=0)
         if self.synapses_per_core < self.neurons_per_core and self.synapses_per_core < self.axons_per_core:
             raise E(f"Config field 'synapses_per_core' ({self.synapses_per_core}) is below both neurons_per_core "
                     f"and axons_per_core: a core could not hold one neuron's full fan-in or one synapse per neuron")
+
+    @property
+    def routers(self) -> int:
+        """Routers in the whole system."""
+        return -(-self.cores_per_chip // self.cores_per_router) * self.chips
 
     @property
     def cores(self) -> int:
@@ -102,15 +114,19 @@ PRESETS: dict[str, NeuromorphicConfig] = {
     # (its minimum), 1.7 pJ per spike within a tile, 3.0 / 4.0 pJ per E-W / N-S hop, 52 pJ per active
     # neuron update, 3.5 ns per synaptic op, 8.4 ns per neuron update, 113-465 ns barrier (the 32-tile
     # figure here). Four cores per router on an 8 x 4 mesh and the 4,096-input fan-in are our reading.
+    # Area: the 60 mm^2 die (14 nm) over its 128 cores, so each core's share carries the mesh routers,
+    # the three x86 cores and the I/O (no per-core split is published).
     "loihi": NeuromorphicConfig(name="loihi"),
     # IBM TrueNorth (Merolla et al., Science 345, 2014): 4,096 cores on a 64 x 64 mesh, each 256 axons
     # x 256 neurons (65,536 synapses), 26 pJ per synaptic event with everything else included, a
     # 1 ms real-time tick. Its 1-bit synapses with four weights per neuron are taken as if they held
-    # the network's weights (a deployed network is trained for them).
+    # the network's weights (a deployed network is trained for them). Area (Akopyan et al., IEEE TCAD
+    # 34(10), 2015): a core, router included, is 240 x 390 um; the 4.3 cm^2 die's remainder is I/O.
     "truenorth": NeuromorphicConfig(cores_per_chip=4096, neurons_per_core=256, axons_per_core=256,
                                     synapses_per_core=65536, cores_per_router=1, mesh_cols=64, synop_pj=26.0,
                                     spike_pj=0.0, hop_ew_pj=0.0, hop_ns_pj=0.0, neuron_update_pj=0.0,
                                     synop_ns=0.0, neuron_update_ns=0.0, barrier_ns=0.0, tick_s=1e-3,
+                                    core_mm2=0.240 * 0.390, uncore_mm2=430.0 - 4096 * 0.240 * 0.390,
                                     name="truenorth"),
 }
 
@@ -124,3 +140,9 @@ def load_config(path: str | os.PathLike) -> NeuromorphicConfig:
     """Read a config from a TOML or YAML file (fields of :class:`NeuromorphicConfig`, optionally under
     ``[neuromorphic]``; ``preset = "name"`` starts from a preset)."""
     return family_config_file(NeuromorphicConfig, path, "neuromorphic", PRESETS, NeuromorphicConfigError)
+
+
+def chip_area(config: NeuromorphicConfig) -> AreaBreakdown:
+    """The system's area by component (cores, routers, the rest of each chip), mm^2."""
+    return AreaBreakdown({"cores": config.cores * config.core_mm2, "routers": config.routers * config.router_mm2,
+                          "uncore": config.chips * config.uncore_mm2})

@@ -42,10 +42,16 @@ def _fingerprint(config: SocConfig):
     return project_fingerprint(config)
 
 
+def _area(config: SocConfig):
+    from .area import soc_area
+
+    return soc_area(config)
+
+
 from ...family import Family  # noqa: E402 - after the names the family refers to
 
 FAMILY = Family(
     prefix="soc", config_type=SocConfig, presets=PRESETS, load_config=load_config, resolve=_resolve,
-    backend=_backend, fingerprint=_fingerprint,
+    backend=_backend, fingerprint=_fingerprint, area=_area,
     summary="soc:PRESET | soc:PROJECT_FOLDER | soc:FILE.toml: an RV32IM core with a CFU (CFU Playground in software)",
 )

@@ -102,8 +102,9 @@ class SocConfig:
     max_instructions : int
         Per kernel call; a runaway kernel stops here with an error naming the pc.
     project : str or None
-        A CFU project folder (``cfu.py`` and ``src/``), as CFU Playground projects are. Relative
-        paths in a config file are relative to the file.
+        A CFU project folder (``cfu.py`` and ``src/``), as CFU Playground projects are, or an
+        example project's name (``simd4``, ``sparse``, ...; ``"none"``: no CFU). Relative paths in a
+        config file are relative to the file.
     warm_caches : bool
         False (default): every inference starts with empty caches, so the same input always
         gives the same Stats. True: caches carry over from one inference to the next, as on a
@@ -146,11 +147,18 @@ class SocConfig:
         check_number(SocConfigError, "cfu_timeout_s", self.cfu_timeout_s, low=0, low_open=True)
         if not isinstance(self.warm_caches, bool):
             raise SocConfigError(f"Config field 'warm_caches' must be true or false, got {self.warm_caches!r}")
+        if self.project == "none":
+            object.__setattr__(self, "project", None)
+        elif self.project is not None and not (Path(self.project) / "cfu.py").is_file():
+            examples = example_projects()  # a name such as "simd4" (design sweeps vary projects by name)
+            if self.project in examples:
+                object.__setattr__(self, "project", str(examples[self.project]))
         if self.project is not None:
             p = Path(self.project)
             if not (p / "cfu.py").is_file():
                 raise SocConfigError(f"Config field 'project': '{p}' is not a CFU project folder (it has no "
-                                     f"cfu.py); 'mlaccel soc new NAME' creates one")
+                                     f"cfu.py) nor an example project ({', '.join(example_projects())}); "
+                                     f"'mlaccel soc new NAME' creates one")
             if self.cfu is not None:
                 raise SocConfigError("Config fields 'project' and 'cfu' both give a CFU; give one")
         for s in self.c_sources:

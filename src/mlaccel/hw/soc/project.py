@@ -12,6 +12,7 @@ import importlib.util
 import sys
 import traceback
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -44,28 +45,40 @@ class Project:
         return sorted((self.path / "src").glob("*.c")) + extra
 
     def load_cfu_module(self, timeout_s: float = 10.0):
-        """Import ``cfu.py``; it must define ``make_cfu()`` and finish within ``timeout_s`` seconds."""
+        """Import ``cfu.py``; it must define ``make_cfu()`` and finish within ``timeout_s`` seconds.
+
+        An unchanged file is imported once per process: numba's compiled kernels hold the CFU's
+        jitted functions by weak reference, so a re-import that drops them breaks those kernels.
+        """
         file = self.path / "cfu.py"
         if not file.is_file():
             raise MlaccelError(f"Project '{self.path}' has no cfu.py")
-        spec = importlib.util.spec_from_file_location(f"mlaccel_project_{self.name}_cfu", file)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # numba finds compiled functions through their module
-        try:
-            with Watchdog(timeout_s) as wd, wd.guard():
-                spec.loader.exec_module(module)
-        except TimeLimit:
-            sys.modules.pop(spec.name, None)
-            raise MlaccelError(f"{file}: importing it took longer than {timeout_s:g} s (an endless loop at "
-                               f"import?); raise SocConfig.cfu_timeout_s if it is only slow") from None
-        except Exception as e:  # noqa: BLE001 - the user's file: report its own line
-            frame = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(file)]
-            line = frame[-1].lineno if frame else getattr(e, "lineno", "?")
-            sys.modules.pop(spec.name, None)
-            raise MlaccelError(f"{file}:{line}: {type(e).__name__}: {e}") from None
-        if not hasattr(module, "make_cfu"):
-            raise MlaccelError(f"{file}: defines no make_cfu()")
-        return module
+        st = file.stat()
+        return _load_module(str(file.resolve()), st.st_mtime_ns, st.st_size, self.name, timeout_s)
+
+
+@lru_cache(maxsize=64)
+def _load_module(path: str, mtime_ns: int, size: int, name: str, timeout_s: float):
+    """Import a project's ``cfu.py`` (cached on its path and file stats)."""
+    file = Path(path)
+    spec = importlib.util.spec_from_file_location(f"mlaccel_project_{name}_cfu", file)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # numba finds compiled functions through their module
+    try:
+        with Watchdog(timeout_s) as wd, wd.guard():
+            spec.loader.exec_module(module)
+    except TimeLimit:
+        sys.modules.pop(spec.name, None)
+        raise MlaccelError(f"{file}: importing it took longer than {timeout_s:g} s (an endless loop at "
+                           f"import?); raise SocConfig.cfu_timeout_s if it is only slow") from None
+    except Exception as e:  # noqa: BLE001 - the user's file: report its own line
+        frame = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(file)]
+        line = frame[-1].lineno if frame else getattr(e, "lineno", "?")
+        sys.modules.pop(spec.name, None)
+        raise MlaccelError(f"{file}:{line}: {type(e).__name__}: {e}") from None
+    if not hasattr(module, "make_cfu"):
+        raise MlaccelError(f"{file}: defines no make_cfu()")
+    return module
 
 
 def config_for(spec: str) -> SocConfig:

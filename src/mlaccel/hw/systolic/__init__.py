@@ -7,6 +7,7 @@ family's rooms: :mod:`.config` and :mod:`.backend`.
 
 from ...errors import ConfigError
 from ...family import Family, preset_or_file
+from .area import array_area
 from .backend import SystolicBackend
 from .config import PRESETS, SystolicConfig, SystolicConfigError, load_config, preset
 from .dataflow import Mapping, map_gemm
@@ -17,5 +18,5 @@ __all__ = ["SystolicBackend", "SystolicConfig", "SystolicConfigError", "ConfigEr
 
 
 FAMILY = Family(prefix="systolic", config_type=SystolicConfig, presets=PRESETS, load_config=load_config,
-                resolve=preset_or_file(preset, load_config), backend=SystolicBackend,
+                resolve=preset_or_file(preset, load_config), backend=SystolicBackend, area=array_area,
                 summary="systolic:PRESET | systolic:FILE.toml: a systolic array (WS/OS/IS, SRAM, DRAM bandwidth)")

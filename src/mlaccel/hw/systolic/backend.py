@@ -173,7 +173,7 @@ class SystolicBackend:
         k = wk.k // groups if isinstance(p, ConvParams) else wk.k
         n = wk.n // groups
         mp = map_gemm(wk.m, k, n, cfg.rows, cfg.cols, cfg.dataflow)
-        tr = gemm_traffic(mp, cfg)
+        tr = gemm_traffic(mp, cfg, op.input(1).bits or 8)
         scale = lambda d: {key: v * groups for key, v in d.items()}  # noqa: E731
         bias_bytes = 4 * wk.n if op.input(2) is not None else 0
         dram_reads = scale(tr.dram_reads)

@@ -71,8 +71,9 @@ def _element_counts(mp: Mapping) -> dict:
                 ofmap_reads=m * n * (fr - 1))
 
 
-def gemm_traffic(mp: Mapping, cfg: SystolicConfig) -> Traffic:
-    """SRAM and DRAM bytes of one mapped GEMM on ``cfg``."""
+def gemm_traffic(mp: Mapping, cfg: SystolicConfig, weight_bits: int = 8) -> Traffic:
+    """SRAM and DRAM bytes of one mapped GEMM on ``cfg``; 4-bit weights travel from DRAM packed two
+    to a byte (TFLite's INT4) and are widened as they enter the filter SRAM."""
     e = _element_counts(mp)
     wb, ab = cfg.word_bytes, cfg.acc_bytes
     m, k, n = mp.m, mp.k, mp.n
@@ -81,7 +82,7 @@ def gemm_traffic(mp: Mapping, cfg: SystolicConfig) -> Traffic:
     sram_reads = {"ifmap": e["ifmap_reads"] * wb, "filter": e["filter_reads"] * wb,
                   "ofmap": e["ofmap_reads"] * ab}
     sram_writes = {"ofmap": partial_writes * ab + out_bytes}
-    dram_reads, dram_writes = dram_traffic(mp, cfg, m * k * wb, k * n * wb)
+    dram_reads, dram_writes = dram_traffic(mp, cfg, m * k * wb, -(-k * n * wb * weight_bits // 8))
     return Traffic(sram_reads, sram_writes, dram_reads, dram_writes, e)
 
 

@@ -27,6 +27,9 @@ class Simd4:
     # adds the offset to four inputs, multiplies four pairs and adds the products into the 32-bit
     # accumulator; SET_OFFSET writes a register.
     ENERGY = {MAC4: {"op": {"add_int8": 4, "mult_int8": 4, "add_int32": 4}}, SET_OFFSET: {"op": {}}}
+    # Area, as cells the technology table prices (mlaccel.hw.soc.area): the datapath above, and the
+    # accumulator and offset registers.
+    AREA = {"add_int8": 4, "mult_int8": 4, "add_int32": 4, "dff_bit": 64}
 
     def __init__(self):
         self.state = np.zeros(2, np.int64)  # [accumulator, input_offset]

@@ -45,6 +45,10 @@ class SparseCfu:
         LOAD_X: {"op": {"sram:32": 2}},
         MAC4: {"op": {"add_int8": 4, "mult_int8": 4, "add_int32": 4}},
     }
+    # Area (mlaccel.hw.soc.area): the datapath, four 8-bit 4:1 muxes (three 2:1 per bit), the
+    # accumulator, offset and pointer registers, and the X_MAX-byte input buffer.
+    AREA = {"add_int8": 4, "mult_int8": 4, "add_int32": 4, "mux2_bit": 4 * 8 * 3, "dff_bit": 4 * 32,
+            "sram_bit": 8 * X_MAX}
 
     def __init__(self):
         self.state = np.zeros(_X + X_MAX, np.int64)

@@ -42,6 +42,10 @@ class SystolicCfu:
         EXECUTE: {"cycle": {"sram:32": 2, "mult_int8": ROWS * COLS, "add_int32": ROWS * COLS}},
         READ_C: {"op": {}},
     }
+    # Area (mlaccel.hw.soc.area): 16 PEs (multiplier, 32-bit adder, operand and accumulator
+    # registers) and the A and B buffers of 4 x K_MAX bytes each.
+    AREA = {"mult_int8": ROWS * COLS, "add_int32": ROWS * COLS, "dff_bit": ROWS * COLS * (8 + 8 + 32),
+            "sram_bit": 2 * 8 * ROWS * K_MAX}
 
     def __init__(self):
         self.state = np.zeros(_B + K_MAX * COLS, np.int64)  # shared layout with jit_op
