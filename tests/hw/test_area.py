@@ -64,6 +64,10 @@ def test_a_python_cfu_without_area_says_so(tmp_path):
 
     proj = new_project(tmp_path / "mine")
     a = area_of(SocConfig(name="mine", project=str(proj.path)))
+    assert a.parts["cfu"] == pytest.approx((282 + 137 + 32 * 4.522) / 1e6)  # the template's MAC and accumulator
+    cfu = proj.path / "cfu.py"
+    cfu.write_text(cfu.read_text().replace("    AREA = ", "    _AREA = "))
+    a = area_of(SocConfig(name="mine", project=str(proj.path)))
     assert "cfu" not in a.parts and "the CFU declares no AREA" in a.notes
 
 

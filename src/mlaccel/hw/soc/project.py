@@ -141,6 +141,9 @@ class Cfu:
     # Energy of each operation, as actions the technology table prices (see mlaccel.hw.soc.energy):
     # one 8-bit multiply and one 32-bit add per MAC. Update it as the CFU grows.
     ENERGY = {{0: {{"op": {{"mult_int8": 1, "add_int32": 1}}}}}}
+    # Its area, as cells the same table prices (see mlaccel.hw.soc.area): the multiplier, the adder
+    # and the 32-bit accumulator register.
+    AREA = {{"mult_int8": 1, "add_int32": 1, "dff_bit": 32}}
 
     def __init__(self):
         self.state = np.zeros(1, np.int64)  # the accumulator
