@@ -13,7 +13,7 @@ from amaranth.hdl import ClockDomain, Elaboratable, Module, Signal
 
 from ..errors import MlaccelError
 
-__all__ = ["with_clock", "to_verilog", "synthesize", "SynthResult"]
+__all__ = ["with_clock", "to_verilog", "synthesize", "synthesize_design", "SynthResult"]
 
 
 class _Clocked(Elaboratable):
@@ -78,3 +78,14 @@ def synthesize(verilog_path: str | os.PathLike, top: str) -> SynthResult:
     res["types"] = {name: int(n) for n, name in re.findall(r"^\s+(\d+)\s+(\$_\w+_)\s*$", stats, re.M)}
     res["dffs"] = sum(n for t, n in res["types"].items() if "DFF" in t)
     return res
+
+
+def synthesize_design(core, module: str, **clock) -> SynthResult:
+    """Export an Amaranth design (with ``ports``) as module ``module`` to a temporary folder and
+    synthesize it (:func:`synthesize`); ``clock`` names its clock and reset as :func:`with_clock`."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / f"{module}.v"
+        path.write_text(to_verilog(core, module, core.ports, **clock))
+        return synthesize(path, module)

@@ -69,16 +69,9 @@ def rtl_area_um2(types: dict, tech: str = "horowitz-45nm") -> float:
 def design_area_um2(make, tech: str = "horowitz-45nm", module: str = "Cfu") -> float:
     """Synthesize ``make()`` (an Amaranth design with ``ports``) and price its cells, um^2 (cached
     per design class and table)."""
-    import tempfile
-    from pathlib import Path
+    from .export import synthesize_design
 
-    from .export import synthesize, to_verilog
-
-    core = make()
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / f"{module}.v"
-        path.write_text(to_verilog(core, module, core.ports))
-        return rtl_area_um2(synthesize(path, module)["types"], tech)
+    return rtl_area_um2(synthesize_design(make(), module)["types"], tech)
 
 
 @dataclass(frozen=True)
@@ -110,21 +103,15 @@ class RtlCheck:
 def systolic_rtl_check(rows: int = 4, cols: int = 4, tech: str = "horowitz-45nm") -> RtlCheck:
     """Synthesize the course TPU (:class:`mlaccel.hdl.tpu.TPU`, signed) at ``rows x cols`` and
     compare its area and flip-flops with :func:`mlaccel.hw.systolic.area.array_area`'s PE array."""
-    import tempfile
-    from pathlib import Path
-
     from ..hw.systolic.area import pe_cells
     from ..hw.systolic.config import SystolicConfig
     from .designs import check_tpu_size
-    from .export import synthesize, to_verilog
+    from .export import synthesize_design
     from .tpu import TPU
 
     check_tpu_size(rows, cols)
-    tpu = TPU(True, rows, cols)
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "TPU.v"
-        path.write_text(to_verilog(tpu, "TPU", tpu.ports, clk="clk", rst="rst_n", active_low=True, async_reset=True))
-        synth = synthesize(path, "TPU")
+    synth = synthesize_design(TPU(True, rows, cols), "TPU", clk="clk", rst="rst_n", active_low=True,
+                              async_reset=True)
     cfg = SystolicConfig(rows, cols, "os", tech=tech)
     pe = pe_cells(cfg)
     model = load_table(tech).area_of(pe, "the systolic area model") * rows * cols

@@ -235,14 +235,7 @@ def sparse_tpu_reference(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]
 
 def dense_twin_cells() -> dict:
     """Yosys counts (``cells``, ``dffs``, ``types``) of the dense signed 4x4 TPU, for comparison."""
-    import tempfile
-    from pathlib import Path
-
-    from .export import synthesize, to_verilog
+    from .export import synthesize_design
     from .tpu import TPU
 
-    tpu = TPU(True, R, C)
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "TPU.v"
-        path.write_text(to_verilog(tpu, "TPU", tpu.ports, clk="clk", rst="rst_n", active_low=True, async_reset=True))
-        return synthesize(path, "TPU")
+    return synthesize_design(TPU(True, R, C), "TPU", clk="clk", rst="rst_n", active_low=True, async_reset=True)
