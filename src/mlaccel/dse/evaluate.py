@@ -84,12 +84,11 @@ def _digital(cfg, family: str, model: str, key: tuple, calib: str | None, data: 
 
         m = Model(graph)
         if family == "analog" and data is not None:  # the outputs follow the hardware: score them
-            from ..accuracy import model_inputs
+            from ..accuracy import model_inputs, top1_agreement
 
             ds = dataset(data, samples)
             res = m.run(model_inputs(m, ds.x), target=cfg)
-            out = np.asarray(res.outputs[0])
-            accuracy = float(np.mean(out.reshape(out.shape[0], -1).argmax(axis=1) == ds.y))
+            accuracy = top1_agreement(np.asarray(res.outputs[0]), ds.y)
         else:
             res = m.run(_cost_input(graph, data, samples), target=cfg)
         stats = res.ops

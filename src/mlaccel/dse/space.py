@@ -163,16 +163,7 @@ class Space:
         SpaceError
             The family refuses every combination (a contradictory space).
         """
-        full, first = [], None
-        for v in self.grid():
-            why = self.refusal(v)
-            if why is None:
-                full.append(v)
-            elif first is None:
-                first = (v, why)
-        if not full:
-            raise SpaceError(f"Space '{self.name}' is contradictory: the {self.base.partition(':')[0]} family refuses "
-                             f"all {self.size} combinations, e.g. {hardware_values(first[0])}: {first[1]}")
+        full = _accepted(resolve(self.base).config, self.fields, f"Space '{self.name}'")
         if self.method == "grid":
             return full
         rng = np.random.default_rng(self.seed)
@@ -299,24 +290,38 @@ def _check_models(models: tuple, fields: dict, family: str, datasets: tuple, nee
                          "[space]")
 
 
+def _accepted(config, fields: dict, what: str) -> list[dict]:
+    """The grid's points (in order) whose config fields the family accepts.
+
+    Raises
+    ------
+    SpaceError
+        The family refuses every combination (a contradictory space); the message gives one refusal.
+    """
+    names = list(fields)
+    out, first = [], None
+    for combo in itertools.product(*(fields[n] for n in names)):
+        v = dict(zip(names, combo))
+        try:
+            with_fields(config, hardware_values(v))
+        except (ConfigError, TypeError) as e:
+            first = first or (hardware_values(v), e)
+            continue
+        out.append(v)
+    if not out:
+        size = int(np.prod([len(v) for v in fields.values()]))
+        raise SpaceError(f"{what} is contradictory: the family refuses all {size} combinations, e.g. "
+                         f"{first[0]}: {first[1]}")
+    return out
+
+
 def _check_values(config, fields: dict, limit: int = 100_000) -> None:
     """Refuse, before the sweep, a value the family accepts in no combination (beside the others'
     first values when the grid is too large to walk)."""
-    names = list(fields)
     seen: set = set()
-    size = int(np.prod([len(v) for v in fields.values()]))
-    if size <= limit:
-        why = None
-        for combo in itertools.product(*(fields[n] for n in names)):
-            try:
-                with_fields(config, dict(zip(names, combo)))
-            except (ConfigError, TypeError) as e:
-                why = why or (dict(zip(names, combo)), e)
-                continue
-            seen.update(zip(names, map(repr, combo)))
-        if not seen and names:
-            raise SpaceError(f"The space is contradictory: the family refuses all {size} combinations of its "
-                             f"fields, e.g. {why[0]}: {why[1]}")
+    if fields and int(np.prod([len(v) for v in fields.values()])) <= limit:
+        for v in _accepted(config, fields, "The space"):
+            seen.update((k, repr(x)) for k, x in v.items())
     first = {n: vals[0] for n, vals in fields.items()}
     for name, vals in fields.items():
         for value in vals:

@@ -147,12 +147,7 @@ class SocConfig:
         check_number(SocConfigError, "cfu_timeout_s", self.cfu_timeout_s, low=0, low_open=True)
         if not isinstance(self.warm_caches, bool):
             raise SocConfigError(f"Config field 'warm_caches' must be true or false, got {self.warm_caches!r}")
-        if self.project == "none":
-            object.__setattr__(self, "project", None)
-        elif self.project is not None and not (Path(self.project) / "cfu.py").is_file():
-            examples = example_projects()  # a name such as "simd4" (design sweeps vary projects by name)
-            if self.project in examples:
-                object.__setattr__(self, "project", str(examples[self.project]))
+        object.__setattr__(self, "project", project_folder(self.project))
         if self.project is not None:
             p = Path(self.project)
             if not (p / "cfu.py").is_file():
@@ -173,6 +168,19 @@ class SocConfig:
     def replace(self, **changes) -> "SocConfig":
         """A copy with some fields changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+def project_folder(value: str | None, beside: Path | None = None) -> str | None:
+    """A config's ``project`` as a folder: a folder (relative to ``beside``, a config file's
+    folder, when given), else an example project's name (design sweeps vary projects by name);
+    ``"none"`` is no project."""
+    if value is None or value == "none":
+        return None
+    folder = (beside / value).resolve() if beside is not None else Path(value)
+    examples = example_projects() if not (folder / "cfu.py").is_file() else {}
+    if value in examples:
+        return str(examples[value])
+    return str(folder) if beside is not None else value
 
 
 def example_projects() -> dict[str, Path]:
@@ -227,10 +235,6 @@ def load_config(path: str | os.PathLike) -> SocConfig:
             raise SocConfigError(f"Config file '{p}': field '{api_only}' is for the Python API; "
                                  f"point 'project' at a CFU project folder instead")
     if isinstance(table.get("project"), str):
-        folder = (p.parent / table["project"]).resolve()
-        examples = example_projects()
-        if not (folder / "cfu.py").is_file() and table["project"] in examples:
-            folder = examples[table["project"]]
-        data = {"soc": dict(table, project=str(folder))}
+        data = {"soc": dict(table, project=project_folder(table["project"], p.parent))}
     return config_from_fields(SocConfig, data, family="soc", presets=PRESETS, where=f"Config file '{p}'",
                               error=SocConfigError, nested={"timing": CoreTiming}, default_name=p.stem)
