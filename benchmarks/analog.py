@@ -27,8 +27,8 @@ import time
 import numpy as np
 
 from mlaccel import session
-from mlaccel.accuracy import model_inputs
-from mlaccel.check import golden_set
+from mlaccel.verify.accuracy import model_inputs
+from mlaccel.verify.check import golden_set
 from mlaccel.compress.flows import calibration_samples, from_torch
 from mlaccel.compress.quantize import quantize
 from mlaccel.compress.recipes import train_recipe
@@ -36,8 +36,8 @@ from mlaccel.data import load_dataset
 from mlaccel.hw.analog.components import adc_power_mw, load_components
 from mlaccel.hw.analog.config import PRESETS
 from mlaccel.hw.analog.isaac import reconstruct
-from mlaccel.samples import resolve_model
-from mlaccel.sweeps import analog_sweep
+from mlaccel.model.zoo import resolve_model
+from mlaccel.dse.sweeps import analog_sweep
 
 QUICK = os.environ.get("MLACCEL_BENCH_QUICK") == "1"
 ADC_BITS = [3, 4, 6, 8] if QUICK else list(range(3, 11))

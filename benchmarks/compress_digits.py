@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from mlaccel import session
-from mlaccel.accuracy import evaluate, model_inputs
+from mlaccel.verify.accuracy import evaluate, model_inputs
 from mlaccel.compress.flows import calibration_samples, from_torch, prune_float, qat
 from mlaccel.compress.prune import parse_sparsity
 from mlaccel.compress.quantize import QuantConfig, quantize

@@ -28,9 +28,9 @@ from contextlib import contextmanager
 import numpy as np
 
 import mlaccel
-from mlaccel.check import bit_equal
-from mlaccel.oracle import tflm_interpreter, tflm_run
-from mlaccel.samples import MODEL_ALIASES, models_dir
+from mlaccel.verify.check import bit_equal
+from mlaccel.verify.oracle import tflm_interpreter, tflm_run
+from mlaccel.model.zoo import MODEL_ALIASES, models_dir
 
 MODELS = ["kws", "vww", "ic", "ad"]
 THROUGHPUT_TARGET = {"kws": 10.0, "vww": 10.0, "ic": 10.0}

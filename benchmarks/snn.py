@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from mlaccel.accuracy import evaluate
+from mlaccel.verify.accuracy import evaluate
 from mlaccel.compress.flows import calibration_samples, from_torch
 from mlaccel.compress.recipes import train_recipe
 from mlaccel.data import load_dataset

@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 import mlaccel
-from mlaccel.samples import golden_cases, golden_input, models_dir
+from mlaccel.model.zoo import golden_cases, golden_input, models_dir
 
 VERILATOR_HZ = 1e6  # upper bound quoted for a Verilator run of the full CFU Playground SoC
 

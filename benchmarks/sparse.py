@@ -24,15 +24,15 @@ import time
 import numpy as np
 
 from mlaccel import session
-from mlaccel.accuracy import evaluate, model_inputs
-from mlaccel.check import golden_set
+from mlaccel.verify.accuracy import evaluate, model_inputs
+from mlaccel.verify.check import golden_set
 from mlaccel.compress.flows import calibration_samples, from_torch, prune_float, prune_int8
 from mlaccel.compress.prune import parse_sparsity
 from mlaccel.compress.quantize import quantize
 from mlaccel.compress.recipes import train_recipe
 from mlaccel.data import load_dataset
 from mlaccel.hw.systolic.config import PRESETS
-from mlaccel.samples import resolve_model
+from mlaccel.model.zoo import resolve_model
 
 QUICK = os.environ.get("MLACCEL_BENCH_QUICK") == "1"
 SPARSE = ("sparse-16x16-ws", "sparse-16x16-os-skip")

@@ -19,12 +19,12 @@ import os
 from pathlib import Path
 
 import mlaccel
-from mlaccel.chiplet import AMD_EPYC, compare
+from mlaccel.system.chiplet import AMD_EPYC, compare
 from mlaccel.hw.systolic.topologies import resnet50
 from mlaccel.learn import EXPECTED, backprop_numpy
-from mlaccel.power import ESMAEILZADEH, scaling, scaling_plot
-from mlaccel.roofline import device, loads_of_graph, loads_of_layers, roofline, roofline_plot, tpu_v1_check
-from mlaccel.samples import resolve_model
+from mlaccel.system.power import ESMAEILZADEH, scaling, scaling_plot
+from mlaccel.system.roofline import device, loads_of_graph, loads_of_layers, roofline, roofline_plot, tpu_v1_check
+from mlaccel.model.zoo import resolve_model
 
 QUICK = os.environ.get("MLACCEL_BENCH_QUICK") == "1"
 

@@ -10,7 +10,7 @@ from hypothesis import settings
 settings.register_profile("mlaccel", deadline=None)
 settings.load_profile("mlaccel")
 
-from mlaccel.samples import MODEL_ALIASES, models_dir
+from mlaccel.model.zoo import MODEL_ALIASES, models_dir
 
 MODELS = models_dir()  # fails loudly, with the places it looked, if the models are missing
 ALL_MODELS = sorted(MODELS.glob("*/*.tflite"))

@@ -36,7 +36,7 @@ def _runner(model, target):
 
 def cases():
     """``(key, run)`` pairs; ``run()`` gives a Result."""
-    from mlaccel.samples import resolve_model
+    from mlaccel.model.zoo import resolve_model
 
     for name in MODELS:
         m = mlaccel.load(resolve_model(name))

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 import mlaccel
 from mlaccel.cli import app
-from mlaccel.samples import golden_cases
+from mlaccel.model.zoo import golden_cases
 
 from .conftest import MODELS, model_path
 

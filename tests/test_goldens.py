@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import mlaccel
-from mlaccel.samples import check_value, golden_cases, golden_input
+from mlaccel.model.zoo import check_value, golden_cases, golden_input
 
 from .conftest import MODELS
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import mlaccel
-from mlaccel.oracle import tflm_interpreter, tflm_run
+from mlaccel.verify.oracle import tflm_interpreter, tflm_run
 
 from .conftest import ALL_MODELS, LARGE, model_path, random_inputs
 

@@ -24,7 +24,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from . import __version__, session
 from .errors import MlaccelError
 from .report.tables import fmt_count, fmt_shape, model_table, profile_table, speedup_table, summary_line
-from .samples import labels_for, random_input, read_input_file, resolve_model, samples_in
+from .model.zoo import labels_for, resolve_model
+from .inputs import random_input, read_input_file, samples_in
 from .targets import family, resolve, target_help
 
 TARGETS_HELP = escape(target_help())  # help text is rich markup: keep "[systolic]" literal
@@ -260,7 +261,7 @@ def run(
     analog = _analog_agreement(m, xs, res)
     agreement = None
     if check:
-        from .check import against_oracle
+        from .verify.check import against_oracle
 
         with _Progress("checking against the oracle") as progress:
             progress(0, 1, "running the oracle")
@@ -331,7 +332,7 @@ def _analog_agreement(m, xs, res) -> tuple[float, bool] | None:
     they are bit-exact; None for other targets."""
     if not res.target.startswith("analog:"):
         return None
-    from .accuracy import top1_agreement
+    from .verify.accuracy import top1_agreement
 
     ref = m.run(*xs)
     y, r = np.asarray(res.outputs[0]), np.asarray(ref.outputs[0])
@@ -422,7 +423,7 @@ def soc_run(
     uint8_shift: Annotated[bool, _opt("--uint8-shift", help="Raw files are uint8; subtract 128")] = False,
 ):
     """Build the project, run a model on it and on the baseline SoC, and print per-op speedups."""
-    from .check import against_goldens, golden_set, same_outputs
+    from .verify.check import against_goldens, golden_set, same_outputs
 
     m = session.load(resolve_model(model))
     cases = []

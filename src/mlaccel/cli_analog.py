@@ -13,10 +13,11 @@ from rich.table import Table
 
 from . import session
 from .cli import ForceOpt, _check_plot, _Command, _guarded, _opt, _Progress, _typer, app, console
-from .check import golden_set
+from .verify.check import golden_set
 from .data import load_dataset
 from .errors import MlaccelError
-from .samples import random_input, resolve_model
+from .inputs import random_input
+from .model.zoo import resolve_model
 from .targets import resolve
 
 analog_app = _typer("Analog in-memory computing: the ISAAC reconstruction (analog isaac) and sweeps of ADC bits, "
@@ -82,7 +83,7 @@ def sweep(
     force: ForceOpt = False,
 ):
     """Accuracy (or agreement) and energy per inference against one parameter of an analog config."""
-    from .sweeps import analog_sweep, parse_values, sweep_plot
+    from .dse.sweeps import analog_sweep, parse_values, sweep_plot
 
     given = {name: v for name, v in (("adc_bits", adc_bits), ("cell_bits", cell_bits), ("dac_bits", dac_bits),
                                      ("prog_noise", prog_noise), ("read_noise", read_noise),

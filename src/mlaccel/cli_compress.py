@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from . import session
-from .accuracy import evaluate, model_inputs, top1_agreement
+from .verify.accuracy import evaluate, model_inputs, top1_agreement
 from .cli import ForceOpt, _check_output, _Command, _guarded, _opt, _Progress, _typer, app, console
 from .compress.flows import calibration_samples, from_onnx, prune_float, prune_int8, qat
 from .compress.prune import parse_sparsity
@@ -24,7 +24,8 @@ from .errors import InputError, MlaccelError
 from .model.onnx_writer import serialize_onnx
 from .model.writer import serialize_tflite
 from .report.tables import compression_table, fmt_count
-from .samples import golden_cases, golden_input, random_input, resolve_model
+from .model.zoo import golden_cases, golden_input, resolve_model
+from .inputs import random_input
 
 compress_app = _typer("Compression reports.")
 app.add_typer(compress_app, name="compress")

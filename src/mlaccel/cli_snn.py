@@ -162,7 +162,7 @@ def sweep_cmd(model: ModelOpt, data: DataOpt,
                                                    ".pdf)")] = None,
               as_json: JsonOpt = False, force: ForceOpt = False):
     """Accuracy and energy against time steps, beside the same network as an int8 ANN: when do spikes pay?"""
-    from .accuracy import evaluate
+    from .verify.accuracy import evaluate
     from .session import Model
     from .snn.sweep import parse_timesteps, snn_sweep, snn_sweep_plot
 

@@ -29,8 +29,8 @@ def _si(v: float, unit: str) -> str:
 
 def _loads(model: str, batch: int):
     from . import session
-    from .roofline import loads_of_graph, loads_of_layers
-    from .samples import resolve_model
+    from .system.roofline import loads_of_graph, loads_of_layers
+    from .model.zoo import resolve_model
 
     if model == "resnet50":
         from .hw.systolic.topologies import resnet50
@@ -55,9 +55,9 @@ def roofline_cmd(
     list_devices: Annotated[bool, _opt("--list", help="List the catalog with every number's source")] = False,
     plot: PlotOpt = None, as_json: JsonOpt = False, force: ForceOpt = False):
     """Per-op roofline of a model on a device: intensity, attainable performance, and which bound applies."""
-    from .roofline import catalog, roofline, roofline_plot
-    from .roofline import device as get_device
-    from .roofline.model import BYTES
+    from .system.roofline import catalog, roofline, roofline_plot
+    from .system.roofline import device as get_device
+    from .system.roofline.model import BYTES
 
     if list_devices:
         t = Table(title="Device catalog: the lowest precision's dense peak (every number, die areas and sources: "
@@ -119,7 +119,7 @@ def power_scaling(from_nm: Annotated[float, _opt("--from", metavar="NM", help="R
                   to_nm: Annotated[float, _opt("--to", metavar="NM", help="Target node, nm")] = 7,
                   plot: PlotOpt = None, as_json: JsonOpt = False, force: ForceOpt = False):
     """Energy per operation, density, power density and dark silicon from one node to another."""
-    from .power import APPLE_SOCS, ESMAEILZADEH, ESMAEILZADEH_NOTE, scaling, scaling_plot
+    from .system.power import APPLE_SOCS, ESMAEILZADEH, ESMAEILZADEH_NOTE, scaling, scaling_plot
 
     if plot is not None:
         _check_plot(plot, force)
@@ -159,7 +159,7 @@ def chiplet_cmd(area: Annotated[float, _opt("--area", metavar="MM2", help="Monol
                 = 0.0,
                 as_json: JsonOpt = False):
     """A monolithic die against N chiplets: yield, dies per wafer, cost per good die (AMD EPYC by default)."""
-    from .chiplet import AMD_EPYC, compare
+    from .system.chiplet import AMD_EPYC, compare
 
     c = compare(area, chiplets, d0, wafer_cost, overhead, io_pj_per_bit=io_pj, model=model)
     if as_json:

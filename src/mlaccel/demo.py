@@ -13,9 +13,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from . import session
-from .check import against_goldens, golden_set, same_outputs
+from .verify.check import against_goldens, golden_set, same_outputs
 from .report.tables import fmt_count, profile_table
-from .samples import LABELS, golden_cases, golden_input, models_dir
+from .model.zoo import LABELS, golden_cases, golden_input, models_dir
 from .workload import work_of
 
 __all__ = ["run_demo"]

@@ -22,7 +22,7 @@ __all__ = ["FAMILIES", "Target", "family", "families", "resolve", "area_of", "ma
 
 # Every family: its prefix and the module whose FAMILY describes it. A new family adds one line.
 FAMILIES: dict[str, str] = {
-    "reference": "mlaccel.reference",
+    "reference": "mlaccel.hw.reference",
     "systolic": "mlaccel.hw.systolic",
     "soc": "mlaccel.hw.soc",
     "analog": "mlaccel.hw.analog",

@@ -12,7 +12,7 @@ from mlaccel.errors import InputError
 from mlaccel.model.builder import GraphBuilder, quant
 from mlaccel.model.reader import parse_tflite
 from mlaccel.model.writer import serialize_tflite
-from mlaccel.oracle import tflm_interpreter, tflm_run
+from mlaccel.verify.oracle import tflm_interpreter, tflm_run
 
 CONFIGS = [QuantConfig(), QuantConfig(per_channel=False), QuantConfig(method="percentile"),
            QuantConfig(method="mse"), QuantConfig(weight_bits=4), QuantConfig(weight_bits={"*": 4, "#0": 8}),

@@ -5,7 +5,7 @@ import numpy as np
 import mlaccel
 from mlaccel.hdl.cosim import verilated_cfu
 from mlaccel.hdl.simd4 import Simd4Cfu
-from mlaccel.samples import golden_cases, golden_input
+from mlaccel.model.zoo import golden_cases, golden_input
 
 from ..conftest import MODELS
 

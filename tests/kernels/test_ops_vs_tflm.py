@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mlaccel.model import GraphBuilder, parse_tflite, quant, serialize_tflite
-from mlaccel.oracle import tflm_run
+from mlaccel.verify.oracle import tflm_run
 from mlaccel.session import Model
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

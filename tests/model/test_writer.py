@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mlaccel.model import GraphBuilder, parse_tflite, quant, read_tflite, serialize_tflite, write_tflite
-from mlaccel.oracle import tflm_run
+from mlaccel.verify.oracle import tflm_run
 from mlaccel.session import Model
 
 from ..conftest import ALL_MODELS, LARGE, random_inputs

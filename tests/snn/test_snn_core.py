@@ -44,7 +44,7 @@ def test_encoders_and_timesteps():
 
 
 def test_converted_mlp_reaches_the_ann_within_a_point_by_32_steps(digits_mlp):
-    from mlaccel.accuracy import evaluate, model_inputs
+    from mlaccel.verify.accuracy import evaluate, model_inputs
     from mlaccel.data import load_dataset
     from mlaccel.session import Model
 
@@ -74,7 +74,7 @@ def test_conversion_refuses_what_does_not_convert(digits_mlp):
 
 def test_a_residual_network_converts_with_the_add_as_neurons(digits_data):
     torch = pytest.importorskip("torch")
-    from mlaccel.accuracy import evaluate
+    from mlaccel.verify.accuracy import evaluate
     from mlaccel.compress.flows import from_torch
     from mlaccel.compress.torch_graph import train_epochs
     from mlaccel.session import Model

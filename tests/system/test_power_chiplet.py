@@ -6,10 +6,10 @@ from math import exp
 import pytest
 from typer.testing import CliRunner
 
-from mlaccel.chiplet import AMD_EPYC, compare, dies_per_wafer, murphy_yield, negative_binomial_yield
+from mlaccel.system.chiplet import AMD_EPYC, compare, dies_per_wafer, murphy_yield, negative_binomial_yield
 from mlaccel.cli import app
 from mlaccel.errors import InputError, MlaccelError
-from mlaccel.power import dynamic_power, leakage_power, scaling
+from mlaccel.system.power import dynamic_power, leakage_power, scaling
 
 runner = CliRunner()
 
@@ -38,7 +38,7 @@ def test_energy_tables_scale_to_a_node_and_any_family_reports_there():
     import mlaccel
     from mlaccel.energy import load_table
     from mlaccel.hw.systolic import preset
-    from mlaccel.samples import resolve_model
+    from mlaccel.model.zoo import resolve_model
 
     t7 = load_table("horowitz-45nm@7nm")
     assert t7.pj("mult_int8") == pytest.approx(0.2 * (7 / 45) * 0.75 ** 2) and t7.pj("dram_64b") == 1950.0

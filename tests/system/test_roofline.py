@@ -6,8 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlaccel.cli import app
-from mlaccel.roofline import (RooflineError, catalog, device, gemm_traffic, loads_of_graph, loads_of_layers, roofline,
-                              tpu_v1_check)
+from mlaccel.system.roofline import RooflineError, catalog, device, gemm_traffic, loads_of_graph, loads_of_layers, roofline, tpu_v1_check
 
 runner = CliRunner()
 
@@ -48,7 +47,7 @@ def test_the_reuse_model_moves_operands_once_when_they_fit_and_tiles_otherwise()
 def test_kws_and_resnet50_on_the_a100_and_tpu_v1():
     import mlaccel
     from mlaccel.hw.systolic.topologies import resnet50
-    from mlaccel.samples import resolve_model
+    from mlaccel.model.zoo import resolve_model
 
     kws = loads_of_graph(mlaccel.load(resolve_model("kws")).graph)
     assert sum(ld.ops for ld in kws) == pytest.approx(2 * 2_656_768, rel=0.01)

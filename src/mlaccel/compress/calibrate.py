@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputError, KernelError
 from ..graph import Graph
 from ..kernels import kernel_for
-from ..samples import as_samples
+from ..data.layout import as_samples
 
 __all__ = ["trace", "calibrate", "CALIBRATION_METHODS", "check_calibration"]
 

@@ -11,7 +11,7 @@ from ..data import Dataset, load_dataset
 from ..errors import InputError
 from ..graph import Graph
 from ..model.onnx_reader import onnx_input_shapes, parse_onnx, read_onnx
-from ..samples import as_samples
+from ..data.layout import as_samples
 from .calibrate import check_calibration
 from .prune import PruneSpec, apply_masks, masks_for, polynomial_sparsity, remove_channels
 from .quantize import QuantConfig, quantize

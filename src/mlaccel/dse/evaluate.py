@@ -60,8 +60,8 @@ class Job:
 
 
 def _cost_input(graph, data: str | None, samples: int | None) -> np.ndarray:
-    from ..accuracy import model_inputs
-    from ..samples import random_input
+    from ..verify.accuracy import model_inputs
+    from ..inputs import random_input
     from ..session import Model
 
     if data is None:
@@ -84,7 +84,7 @@ def _digital(cfg, family: str, model: str, key: tuple, calib: str | None, data: 
 
         m = Model(graph)
         if family == "analog" and data is not None:  # the outputs follow the hardware: score them
-            from ..accuracy import model_inputs, top1_agreement
+            from ..verify.accuracy import model_inputs, top1_agreement
 
             ds = dataset(data, samples)
             res = m.run(model_inputs(m, ds.x), target=cfg)

@@ -209,7 +209,7 @@ def _values(name: str, v) -> tuple:
 def _model_path(name: str, here: Path) -> str:
     """A model as the sweep reads it: a shipped name as it is, a file relative to the working folder
     or else to the space file's folder."""
-    from ..samples import resolve_model
+    from ..model.zoo import resolve_model
 
     if name == "resnet50":
         return name

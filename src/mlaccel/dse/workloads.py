@@ -129,7 +129,7 @@ def kernel_params(model: str, key: tuple = ("8", "0", 0), calibration: str | Non
 def reference_accuracy(model: str, key: tuple, calibration: str | None, data: str, samples: int | None) -> float:
     """Top-1 accuracy of the int8 graph on the reference kernels: what every digital target gives,
     since their outputs are bit-exact with them."""
-    from ..accuracy import evaluate
+    from ..verify.accuracy import evaluate
     from ..session import Model
 
     return evaluate(Model(int8_graph(model, key, calibration)), dataset(data, samples)).accuracy
@@ -155,6 +155,6 @@ def model_hash(model: str) -> str:
     """A short hash of a model's content (its file's bytes; the topology's name for resnet50)."""
     if model == "resnet50":
         return hashlib.sha256(b"resnet50-topology-v1").hexdigest()[:16]
-    from ..samples import resolve_model
+    from ..model.zoo import resolve_model
 
     return hashlib.sha256(resolve_model(model).read_bytes()).hexdigest()[:16]

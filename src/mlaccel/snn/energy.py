@@ -88,7 +88,7 @@ def ann_cost(graph, calib: np.ndarray, target: str | Target = ANN_TARGET) -> Ann
     q = Model(quantize(graph, calib))
     x = calib[:4]
     if q.inputs[0].dtype != np.float32:
-        from ..accuracy import model_inputs
+        from ..verify.accuracy import model_inputs
 
         x = model_inputs(q, x)
     total = q.run(x, target=tgt).total

@@ -143,7 +143,7 @@ def test_sweep_api_gives_accuracy_with_labels_and_agreement_without():
     from mlaccel.compress.quantize import quantize
     from mlaccel.compress.recipes import train_recipe
     from mlaccel.data import load_dataset
-    from mlaccel.sweeps import analog_sweep, parse_values
+    from mlaccel.dse.sweeps import analog_sweep, parse_values
 
     g = from_torch(train_recipe("digits-mlp", epochs=3), np.zeros((1, 1, 8, 8), np.float32))
     model = Model(quantize(g, calibration_samples("digits", g)))

@@ -6,7 +6,7 @@ import pytest
 import mlaccel
 from mlaccel.hw.soc.cfu import check_twins, random_ops
 from mlaccel.hw.soc.project import config_for, project_parts
-from mlaccel.samples import golden_cases, golden_input
+from mlaccel.model.zoo import golden_cases, golden_input
 
 from ...conftest import MODELS
 

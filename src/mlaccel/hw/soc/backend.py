@@ -19,7 +19,7 @@ from ...energy import load_table
 from ...errors import Interrupted, UnsupportedOpError
 from ...graph import Op, Tensor
 from ...kernels import KERNELS
-from ...reference import op_traffic
+from ..reference import op_traffic
 from ...stats import Stats
 from ...workload import work_of
 from . import core

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import Dataset
-from .errors import InputError
-from .kernels.boundary import quantize_float
-from .samples import as_samples
-from .session import Model
+from ..data import Dataset
+from ..errors import InputError
+from ..kernels.boundary import quantize_float
+from ..data.layout import as_samples
+from ..session import Model
 
 __all__ = ["EvalResult", "evaluate", "model_inputs", "top1_agreement"]
 

@@ -1,4 +1,4 @@
-"""The shipped sample models, their input files, and the TFLite-Micro goldens.
+"""The shipped sample models: their short names, folder and class labels, and the TFLite-Micro goldens.
 
 The models live outside the package, in ``shared/models`` beside the repository (or wherever
 ``MLACCEL_MODELS`` points); nothing here copies them.
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError, ModelFileError
-from .graph import Tensor
-from .kernels.requantize import round_half_away
+from ..errors import ModelFileError
+from ..graph import Tensor
+from ..kernels.requantize import round_half_away
 
-__all__ = ["models_dir", "GoldenCase", "golden_cases", "golden_input", "check_value",
-           "read_input_file", "resolve_model", "MODEL_ALIASES", "LABELS", "labels_for"]
+__all__ = ["models_dir", "GoldenCase", "golden_cases", "golden_input", "check_value", "resolve_model",
+           "MODEL_ALIASES", "LABELS", "labels_for"]
 
 # Short names for the shipped models, for the CLI and the demo.
 MODEL_ALIASES = {
@@ -71,7 +71,7 @@ def models_dir() -> Path:
             raise ModelFileError(f"MLACCEL_MODELS='{env}' {what}; point it at the folder of the shipped models "
                                  f"(or unset it to use ../shared/models)")
         return Path(env)
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     candidates = [
         repo.parent / "shared" / "models",
         Path.cwd().parent / "shared" / "models",
@@ -172,97 +172,3 @@ def check_value(case: GoldenCase, output: np.ndarray):
     if c.startswith("float32"):
         return [hex(int(v)) for v in out.astype("<f4").view("<u4")]
     raise ValueError(f"unknown check '{c}'")
-
-
-def read_input_file(path: str | os.PathLike, tensor: Tensor, uint8_shift: bool = False) -> np.ndarray:
-    """Read an input tensor from a file.
-
-    ``.npy`` files are loaded as they are (never unpickled). Any other file is raw bytes of the
-    tensor's dtype; with ``uint8_shift`` the bytes are uint8 and 128 is subtracted (CFU
-    Playground's image files). A raw file holding a whole multiple of the tensor is read as a batch
-    (the returned array then has a leading sample axis).
-
-    Raises
-    ------
-    ModelFileError
-        The file is missing or unreadable.
-    InputError
-        The file is a folder, empty, not a valid ``.npy``, or its size does not fit the tensor.
-    """
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"Input '{p}' is a folder; give a file (.npy, or raw bytes of the input's dtype)")
-    if not p.is_file():
-        raise ModelFileError(f"Input file '{p}' does not exist")
-    if p.suffix == ".npy":
-        if uint8_shift:
-            raise InputError(f"--uint8-shift applies to raw byte files; '{p}' is a .npy array, loaded as it is "
-                             f"(store the shifted int8 values in it instead)")
-        with open(p, "rb") as f:
-            if f.read(6) != b"\x93NUMPY":
-                raise InputError(f"Input file '{p}' is not a .npy file (it lacks NumPy's header); raw bytes "
-                                 f"need another extension, such as .bin")
-        try:
-            arr = np.load(p, allow_pickle=False)
-        except ValueError as e:
-            raise InputError(f"Input file '{p}' is not a plain .npy array ({e}); pickled or object "
-                             f"arrays are refused") from None
-        except (OSError, EOFError) as e:
-            raise InputError(f"Input file '{p}' is not a valid .npy file: {e}") from None
-        if not isinstance(arr, np.ndarray):
-            raise InputError(f"Input file '{p}' holds {type(arr).__name__}, not one array")
-        if arr.size == 0:
-            raise InputError(f"Input file '{p}' holds an empty array {arr.shape}")
-        return arr
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise ModelFileError(f"Input file '{p}' cannot be read: {e.strerror or e}") from None
-    if not raw:
-        raise InputError(f"Input file '{p}' is empty; input '{tensor.name}' {tensor.shape} needs "
-                         f"{tensor.nbytes} bytes")
-    if uint8_shift:
-        arr = (np.frombuffer(raw, np.uint8).astype(np.int16) - 128).astype(tensor.dtype)
-    else:
-        if len(raw) % tensor.dtype.itemsize:
-            raise InputError(f"Input file '{p}' has {len(raw)} bytes, not a whole number of "
-                             f"{tensor.dtype.name} values")
-        arr = np.frombuffer(raw, tensor.dtype)
-    if arr.size == tensor.size:
-        return arr.reshape(tensor.shape).copy()
-    if tensor.size and arr.size % tensor.size == 0:
-        per = tensor.shape[1:] if tensor.shape[:1] == (1,) else tensor.shape
-        return arr.reshape((arr.size // tensor.size,) + tuple(per)).copy()
-    raise InputError(f"Input file '{p}' holds {arr.size} {tensor.dtype.name} values; input "
-                     f"'{tensor.name}' {tensor.shape} needs {tensor.size} (or a multiple, for a batch)")
-
-
-def samples_in(arr: np.ndarray, tensor: Tensor) -> int:
-    """How many samples an input array holds for a tensor (1 for one sample)."""
-    return max(arr.size // tensor.size, 1) if tensor.size else 1
-
-
-def random_input(t: Tensor, batch: int | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Random data for an input tensor: unit normal for float32, the full range for integers.
-
-    ``batch`` adds a leading axis of that many samples; the default generator is seeded with 0.
-    """
-    rng = np.random.default_rng(0) if rng is None else rng
-    shape = t.shape if batch is None else (batch,) + (t.shape[1:] if t.shape[:1] == (1,) else t.shape)
-    if t.dtype == np.float32:
-        return rng.normal(0, 1, shape).astype(np.float32)
-    info = np.iinfo(t.dtype)
-    return rng.integers(info.min, info.max + 1, shape).astype(t.dtype)
-
-
-def as_samples(x: np.ndarray, t: Tensor, what: str = "Samples") -> np.ndarray:
-    """A batch ``(N, ...)`` reshaped to ``(N, *per-sample shape)`` of input ``t``.
-
-    Shapes that differ only in axes of size 1 (``(N, 8, 8)`` for an ``(1, 8, 8, 1)`` input) are
-    taken as the same layout; anything else is an InputError that names ``what`` and the input.
-    """
-    per = tuple(t.shape[1:] if t.shape[:1] == (1,) else t.shape)
-    x = np.asarray(x)
-    if x.ndim < 1 or [d for d in x.shape[1:] if d != 1] != [d for d in per if d != 1]:
-        raise InputError(f"{what} have shape {x.shape[1:]}; input '{t.name}' takes {per} (NHWC)")
-    return x.reshape((x.shape[0],) + per)

@@ -19,8 +19,8 @@ from math import ceil, floor, sqrt
 
 import numpy as np
 
-from ..graph import Graph
-from ..workload import vector_ops, work_of
+from ...graph import Graph
+from ...workload import vector_ops, work_of
 from .catalog import Device, RooflineError
 
 __all__ = ["OpLoad", "RooflinePoint", "Roofline", "loads_of_graph", "loads_of_layers", "gemm_traffic", "roofline",

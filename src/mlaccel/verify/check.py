@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MlaccelError
-from .kernels import is_float_op
-from .samples import GoldenCase, check_value, golden_cases, golden_input, models_dir
-from .session import Model, Result
+from ..errors import MlaccelError
+from ..kernels import is_float_op
+from ..model.zoo import GoldenCase, check_value, golden_cases, golden_input, models_dir
+from ..session import Model, Result
 
 __all__ = ["Agreement", "against_tflm", "against_onnxruntime", "against_oracle", "golden_set", "against_goldens",
            "same_outputs", "bit_equal", "FLOAT_RTOL"]

@@ -13,11 +13,11 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .accuracy import model_inputs, top1_agreement
-from .data import Dataset
-from .errors import InputError, TargetError
-from .session import Model
-from .targets import resolve
+from ..verify.accuracy import model_inputs, top1_agreement
+from ..data import Dataset
+from ..errors import InputError, TargetError
+from ..session import Model
+from ..targets import resolve
 
 __all__ = ["SweepPoint", "Sweep", "analog_sweep", "parse_values", "sweep_plot", "SWEEPABLE"]
 

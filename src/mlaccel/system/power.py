@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .energy.nodes import NODES, node
-from .errors import InputError
+from ..energy.nodes import NODES, node
+from ..errors import InputError
 
 __all__ = ["dynamic_power", "leakage_power", "ScalingPoint", "scaling", "ESMAEILZADEH", "APPLE_SOCS", "scaling_plot"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MlaccelError
+from ..errors import MlaccelError
 
 __all__ = ["tflm_interpreter", "tflm_run", "have_tflm", "ort_session"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import exp, pi, sqrt
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["murphy_yield", "negative_binomial_yield", "dies_per_wafer", "die_cost", "DieCost", "compare",
            "ChipletComparison", "AMD_EPYC"]

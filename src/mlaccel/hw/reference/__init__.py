@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import OpResult
-from .errors import TargetError, UnsupportedOpError
-from .family import Family
-from .graph import Op
-from .kernels import KERNELS, kernel_for
-from .stats import Stats
-from .workload import work_of
+from ...backend import OpResult
+from ...errors import TargetError, UnsupportedOpError
+from ...family import Family
+from ...graph import Op
+from ...kernels import KERNELS, kernel_for
+from ...stats import Stats
+from ...workload import work_of
 
 __all__ = ["ReferenceBackend", "op_traffic", "FAMILY"]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import MlaccelError
+from ...errors import MlaccelError
 
 __all__ = ["Device", "RooflineError", "catalog", "device", "CATALOG_FILE"]
 
@@ -93,7 +93,7 @@ def _published() -> dict[str, Device]:
 def _systolic() -> dict[str, Device]:
     """Our systolic presets as devices: peak ``2 x rows x cols x clock``, DRAM bytes per cycle x clock,
     their three SRAMs."""
-    from ..hw.systolic import PRESETS
+    from ...hw.systolic import PRESETS
 
     out = {}
     for p in PRESETS.values():
