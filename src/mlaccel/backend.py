@@ -1,35 +1,50 @@
-"""The Backend contract that every target implements."""
+"""The Backend contract that every target implements, and what the session hands it."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Callable, NamedTuple, Protocol
 
 import numpy as np
 
-from .graph import Op
+from .lower import WorkItem
 from .stats import Stats
 
-__all__ = ["Backend", "OpResult"]
+__all__ = ["Backend", "OpResult", "BoundKernel"]
 
 
 class OpResult(NamedTuple):
-    """What a backend returns for one op: output arrays (with the sample axis) and their cost.
+    """What a backend returns for one work item: output arrays (with the sample axis) and their cost.
 
-    A named tuple: one is made per op and run, and a frozen dataclass costs a microsecond more.
+    A named tuple: one is made per item and run, and a frozen dataclass costs a microsecond more.
     """
 
     outputs: list[np.ndarray]
     stats: Stats
 
 
-class Backend(Protocol):
-    """A target that runs ops.
+class BoundKernel(NamedTuple):
+    """An op's golden kernel with its prepared parameters (:mod:`mlaccel.kernels`): ``kernel(inputs)``
+    computes the op's outputs bit-exactly. The session prepares it once per model, for every target."""
 
-    ``prepare(op)`` does the per-model work once (it raises UnsupportedOpError for ops the target
-    cannot run). ``begin(batch)`` starts a run of ``batch`` samples (a family with state, such as
-    the SoC's caches, resets it here, so that every run gives the same Stats). ``run(op, prepared,
-    inputs)`` runs one op on arrays that carry a leading sample axis and returns an
+    eval: Callable[[Any, list], np.ndarray]
+    params: Any
+
+    def __call__(self, inputs: list) -> np.ndarray:
+        return self.eval(self.params, inputs)
+
+
+class Backend(Protocol):
+    """A target that runs work items (:mod:`mlaccel.lower`).
+
+    ``prepare(item, kernel)`` does the per-model work once (it raises UnsupportedOpError for items
+    the target cannot run); ``kernel`` is the op's golden kernel, bound to its parameters.
+    ``begin(batch)`` starts a run of ``batch`` samples (a family with state, such as the SoC's
+    caches, resets it here, so that every run gives the same Stats). ``run(item, prepared,
+    inputs)`` runs one item on arrays that carry a leading sample axis and returns an
     :class:`OpResult` whose Stats describe one inference.
+
+    A backend may also offer ``price(item) -> Stats | None``: the item's costs without running it,
+    or None where they follow the data (design sweeps price thousands of configs this way).
 
     Attributes
     ----------
@@ -50,6 +65,6 @@ class Backend(Protocol):
 
     def begin(self, batch: int) -> None: ...
 
-    def prepare(self, op: Op) -> Any: ...
+    def prepare(self, item: WorkItem, kernel: BoundKernel) -> Any: ...
 
-    def run(self, op: Op, prepared: Any, inputs: list) -> OpResult: ...
+    def run(self, item: WorkItem, prepared: Any, inputs: list) -> OpResult: ...

@@ -16,7 +16,7 @@ from . import session
 from .verify.check import against_goldens, golden_set, same_outputs
 from .report.tables import fmt_count, profile_table
 from .model.zoo import LABELS, golden_cases, golden_input, models_dir
-from .workload import work_of
+from .lower import Gemm
 
 __all__ = ["run_demo"]
 
@@ -70,9 +70,10 @@ def run_demo(console: Console) -> dict:
     console.print(f"Keyword spotting on [bold]{Path(yes.input).name}[/]: heard "
                   f"[bold green]'{LABELS['kws'][top]}'[/] (p = {probs[top]:.2f})")
     console.print(profile_table(res.ops, res.total, res.columns, title="kws per-op profile (reference backend)"))
-    dominant = max(kws.graph.ops, key=lambda op: work_of(op).macs)
-    console.print(f"[dim]{sum(1 for op in kws.graph.ops if work_of(op).kind == 'gemm')} of "
-                  f"{len(kws.graph.ops)} ops are GEMMs; the largest is {dominant.label}.[/]")
+    items = kws.program.items
+    dominant = max(items, key=lambda item: item.macs)
+    console.print(f"[dim]{sum(isinstance(item, Gemm) for item in items)} of {len(items)} ops are GEMMs; the "
+                  f"largest is {dominant.label}.[/]")
     figures["kws_top"] = LABELS["kws"][top]
     figures["systolic"] = _accelerators(console, root, by_model)
     return figures

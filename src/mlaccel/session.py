@@ -10,10 +10,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .backend import Backend
-from .errors import InputError, Interrupted, KernelError, MlaccelError, ModelFileError, TargetError
+from .backend import Backend, BoundKernel
+from .errors import InputError, Interrupted, KernelError, MlaccelError, ModelFileError, TargetError, UnsupportedOpError
 from .graph import Graph, Op, Tensor
-from .kernels import is_float_op
+from .kernels import KERNELS, is_float_op, kernel_for
+from .lower import Program, WorkItem, lower
 from .model.onnx_reader import parse_onnx, read_onnx
 from .model.reader import parse_tflite, read_tflite
 from .runtime import Runtime, available_cpus
@@ -109,27 +110,30 @@ def _op_failure(e: BaseException, op: Op, backend: Backend, stage: str) -> BaseE
 
 @dataclass(frozen=True)
 class _Step:
-    """One op of a run, with what the session needs to feed it, precomputed once per target."""
+    """One work item of a run, with what the session needs to feed it, precomputed once per target."""
 
-    op: Op
+    item: WorkItem
     prepared: Any
-    inputs: tuple  # the op's inputs with constants filled in (with a sample axis); None elsewhere
+    inputs: tuple  # the item's inputs with constants filled in (with a sample axis); None elsewhere
     activations: tuple[tuple[int, int], ...]  # (position in inputs, tensor index) of each activation
     outputs: tuple[int, ...]
-    free: tuple[int, ...]  # activations no later op reads
+    free: tuple[int, ...]  # activations no later item reads
 
 
 class Model:
     """A loaded model, ready to run on any target.
 
-    Per-op preparation (multipliers, weight matrices, a SoC's firmware and tensor placement) is
-    done once per target and kept: a second run on the same target builds nothing.
+    The graph is lowered (:mod:`mlaccel.lower`) and its kernels prepared once; per-item preparation
+    (multipliers, weight matrices, a SoC's firmware and tensor placement) is done once per target
+    and kept: a second run on the same target builds nothing.
     """
 
     def __init__(self, graph: Graph, source: str | bytes | None = None):
         self.graph = graph
         self.source = source  # the file path or bytes it was loaded from (for the TFLM oracle)
         self._prepared: dict[Any, tuple[Backend, list, list[_Step]]] = {}
+        self._kernels: list[BoundKernel] | None = None
+        self._program: Program | None = None
         self._runtime: Runtime | None = None
         self._default_threads = 1
 
@@ -146,9 +150,16 @@ class Model:
         """The graph's output tensors."""
         return self.graph.outputs
 
+    @property
+    def program(self) -> Program:
+        """The graph lowered to work items, with its buffers' lifetimes (made when first read)."""
+        if self._program is None:
+            self._program = lower(self.graph)
+        return self._program
+
     def prepare(self, target: "str | Target | Backend" = "reference", progress: Progress | None = None
                 ) -> tuple[Backend, list]:
-        """Prepare every op for a target; raises UnsupportedOpError before anything runs.
+        """Prepare every work item for a target; raises UnsupportedOpError before anything runs.
 
         The prepared backend is looked up before one is built: the key is the resolved target (its
         family and config) and, for families that depend on files (SoC projects), their
@@ -161,6 +172,24 @@ class Model:
         backend, prepared, _ = self._entry(target, progress)
         return backend, prepared
 
+    def _kernel_calls(self, backend: Backend, progress: Progress | None) -> list[BoundKernel]:
+        """Every op's golden kernel, prepared once per model (the parameters do not depend on the target)."""
+        if self._kernels is None:
+            kernels = []
+            for i, op in enumerate(self.graph.ops):
+                if progress is not None:
+                    progress(i, len(self.graph.ops), f"preparing {op.label}")
+                kernel = kernel_for(op)
+                if kernel is None:
+                    raise UnsupportedOpError(f"Op {op.label} is not supported on target '{backend.name}' (kernels: "
+                                             f"{', '.join(sorted(KERNELS))})", op_type=op.type, op_index=op.index)
+                try:
+                    kernels.append(BoundKernel(kernel.eval, kernel.prepare(op)))
+                except BaseException as e:  # noqa: BLE001 - re-raised, naming the op
+                    raise _op_failure(e, op, backend, "prepare") from (None if isinstance(e, MlaccelError) else e)
+            self._kernels = kernels
+        return self._kernels
+
     def _entry(self, target, progress: Progress | None) -> tuple[Backend, list, list["_Step"]]:
         key = self._key_of(target)
         if key not in self._prepared:
@@ -171,14 +200,15 @@ class Model:
                     f"Model '{self.graph.name}' computes in float32 ({floats[0].label} first); target "
                     f"'{backend.name}' runs int8 models only. Quantize it first: mlaccel quantize MODEL "
                     f"--calib DATA --out MODEL.tflite")
+            kernels = self._kernel_calls(backend, progress)
             prepared = []
-            for i, op in enumerate(self.graph.ops):
+            for item, kernel in zip(self.program.items, kernels):
                 if progress is not None:
-                    progress(i, len(self.graph.ops), f"preparing {op.label}")
+                    progress(item.index, len(kernels), f"preparing {item.label}")
                 try:
-                    prepared.append(backend.prepare(op))
+                    prepared.append(backend.prepare(item, kernel))
                 except BaseException as e:  # noqa: BLE001 - re-raised, naming the op
-                    raise _op_failure(e, op, backend, "prepare") from (None if isinstance(e, MlaccelError) else e)
+                    raise _op_failure(e, item.op, backend, "prepare") from (None if isinstance(e, MlaccelError) else e)
             self._prepared[key] = (backend, prepared, self._plan(prepared))
         return self._prepared[key]
 
@@ -190,19 +220,14 @@ class Model:
         return (t, family(t.family).fingerprint(t.config))
 
     def _plan(self, prepared: list) -> list[_Step]:
-        last: dict[int, int] = {}
-        for op in self.graph.ops:
-            for t in op.inputs:
-                if t is not None:
-                    last[t.index] = op.index
-        keep = {t.index for t in self.graph.outputs}
+        program = self.program
         steps = []
-        for op, prep in zip(self.graph.ops, prepared):
+        for item, prep in zip(program.items, prepared):
+            op = item.op
             consts = tuple(t.data[None] if t is not None and t.is_constant else None for t in op.inputs)
             acts = tuple((i, t.index) for i, t in enumerate(op.inputs) if t is not None and not t.is_constant)
-            free = tuple(dict.fromkeys(t.index for t in op.inputs if t is not None and not t.is_constant
-                                       and last.get(t.index) == op.index and t.index not in keep))
-            steps.append(_Step(op, prep, consts, acts, tuple(t.index for t in op.outputs), free))
+            steps.append(_Step(item, prep, consts, acts, tuple(t.index for t in op.outputs),
+                               program.freed_after(item.index)))
         return steps
 
     def run(self, *inputs, target: "str | Target | Backend" = "reference", progress: Progress | None = None,
@@ -275,11 +300,11 @@ class Model:
         try:
             for step in steps:
                 if progress is not None:
-                    progress(step.op.index, len(steps), f"running {step.op.label}")
+                    progress(step.item.index, len(steps), f"running {step.item.label}")
                 ins = list(step.inputs)
                 for pos, index in step.activations:
                     ins[pos] = values[index]
-                outs, op_stats = backend.run(step.op, step.prepared, ins)
+                outs, op_stats = backend.run(step.item, step.prepared, ins)
                 for i, out in zip(step.outputs, outs):
                     values[i] = out
                 stats.append(op_stats)
@@ -288,7 +313,7 @@ class Model:
         except BaseException as e:  # noqa: BLE001 - re-raised, naming the op
             if step is None:
                 raise
-            raise _op_failure(e, step.op, backend, "run") from (None if isinstance(e, MlaccelError) else e)
+            raise _op_failure(e, step.item.op, backend, "run") from (None if isinstance(e, MlaccelError) else e)
         return [values[t.index] for t in self.graph.outputs], stats
 
     def _runtime_for(self, threads: int | None) -> Runtime:

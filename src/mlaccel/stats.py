@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Mapping
 
-__all__ = ["Stats", "total", "mean", "LEVELS", "OPERANDS"]
+__all__ = ["Stats", "total", "mean", "LEVELS", "OPERANDS", "CostTable", "Cost"]
 
 LEVELS = ("dram", "sram", "cache", "mem")
 OPERANDS = ("input", "weight", "output", "psum", "code", "data")
@@ -189,3 +189,27 @@ def mean(stats: list[Stats], weights: list[float]) -> Stats:
                  writes=avg_dict([s.writes for s in stats], True),
                  energy_pj=avg_dict([s.energy_pj for s in stats], False), output_shape=first.output_shape,
                  extra=extra)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """The energy of one action a family prices: ``pj`` per ``unit`` (``"MAC"``, ``"byte"``,
+    ``"synaptic op"``), from ``source``."""
+
+    pj: float
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CostTable:
+    """What one design's actions cost: ``actions`` maps a name to its :class:`Cost`; ``notes`` say
+    what is not priced. Every family's ``cost_table(config)`` returns one."""
+
+    name: str
+    actions: Mapping[str, Cost]
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "actions": {k: asdict(v) for k, v in self.actions.items()},
+                "notes": list(self.notes)}

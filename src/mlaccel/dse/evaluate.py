@@ -1,15 +1,17 @@
 """One design point: every model's costs on the configured target, its accuracy, and its area.
 
-How a point is priced follows the family:
+How a point is priced follows its family's record (:class:`mlaccel.family.Family`), never its name:
 
-- dense systolic configs take the closed form (``SystolicBackend.dense_stats``) on kernel
-  parameters prepared once per process (:mod:`.workloads`);
-- sparse systolic, SoC/CFU and analog configs run the model (``Model.run``), since their costs
-  follow the data: on the dataset's first sample, or a seeded random input without a dataset.
-  Analog outputs depend on the hardware, so an analog point runs the whole dataset for accuracy;
-- digital targets are bit-exact with the reference kernels, so their accuracy is the int8 graph's
-  on the reference kernels (computed once per compression setting);
-- neuromorphic configs price the converted spiking network's events (:mod:`mlaccel.snn`).
+- a backend that can price work items without running them (``Backend.price``: a dense systolic
+  array's closed form) prices the model's lowered program, made once per process
+  (:mod:`.workloads`);
+- otherwise the model runs (``Model.run``), since its costs follow the data (a sparse array's
+  zeros, a CFU's instructions): on the dataset's first sample, or a seeded random input without a
+  dataset. A family whose outputs follow the hardware (``exact = False``: analog) runs the whole
+  dataset and is scored on its own outputs;
+- an exact family's accuracy is the int8 graph's on the reference kernels (computed once per
+  compression setting), since its outputs are bit-exact with them;
+- a family whose workload is ``"spiking"`` prices the converted spiking network's events.
 
 The area comes from the family's table (:mod:`mlaccel.area`); None where the family reports none.
 ResNet-50 is the 54-layer topology of :func:`mlaccel.hw.systolic.topologies.resnet50` as int8
@@ -22,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import TargetError
-from ..targets import area_of, resolve
+from ..targets import Target, area_of, family, resolve
 from .space import Space, hardware_values, settings, with_fields
-from .workloads import (compress_key, dataset, int8_graph, kernel_params, model_hash, reference_accuracy,
-                        resnet50_graph, spiking_net, spiking_run)
+from .workloads import (compress_key, dataset, int8_graph, model_hash, program, reference_accuracy, resnet50_graph,
+                        spiking_net, spiking_run)
 
 __all__ = ["Job", "evaluate_point", "resnet50_graph", "model_hash"]
 
@@ -69,28 +71,30 @@ def _cost_input(graph, data: str | None, samples: int | None) -> np.ndarray:
     return model_inputs(Model(graph), dataset(data, samples).x[:1])
 
 
-def _digital(cfg, family: str, model: str, key: tuple, calib: str | None, data: str | None,
-             samples: int | None) -> tuple[dict, list]:
-    """Costs (and accuracy) of one int8 model on a systolic, SoC or analog config."""
-    graph = int8_graph(model, key, calib)
-    accuracy = None
-    if family == "systolic" and cfg.sparse.is_dense:
-        from ..hw.systolic.backend import SystolicBackend
-
-        backend = SystolicBackend(cfg)
-        stats = [backend.dense_stats(op, p) for op, p in zip(graph.ops, kernel_params(model, key, calib))]
-    else:
+def _graph_point(target, model: str, key: tuple, calib: str | None, data: str | None,
+                 samples: int | None) -> tuple[dict, list]:
+    """Costs (and accuracy) of one int8 model on a family that runs graphs: priced without running
+    where the backend can (``Backend.price``), else run on one sample; a family whose outputs follow
+    the hardware runs the whole dataset and is scored on its own outputs."""
+    fam = family(target.family)
+    accuracy, stats = None, None
+    if fam.exact or data is None:
+        price = getattr(fam.backend(target.config), "price", None)
+        if price is not None:
+            stats = [price(item) for item in program(model, key, calib).items]
+            stats = None if any(s is None for s in stats) else stats
+    if stats is None:
         from ..session import Model
 
-        m = Model(graph)
-        if family == "analog" and data is not None:  # the outputs follow the hardware: score them
+        m = Model(int8_graph(model, key, calib))
+        if not fam.exact and data is not None:
             from ..verify.accuracy import model_inputs, top1_agreement
 
             ds = dataset(data, samples)
-            res = m.run(model_inputs(m, ds.x), target=cfg)
+            res = m.run(model_inputs(m, ds.x), target=target)
             accuracy = top1_agreement(np.asarray(res.outputs[0]), ds.y)
         else:
-            res = m.run(_cost_input(graph, data, samples), target=cfg)
+            res = m.run(_cost_input(m.graph, data, samples), target=target)
         stats = res.ops
     if accuracy is None and data is not None:
         accuracy = reference_accuracy(model, key, calib, data, samples)
@@ -137,17 +141,15 @@ def evaluate_point(job: Job, values: dict) -> dict:
     if target.config is None:
         raise TargetError(f"Target '{target.name}' has no config to sweep")
     cfg = with_fields(target.config, hardware_values(values))
+    point = Target(target.family, cfg)
     key = compress_key(settings(values, "compress"))
     per_model, layers = {}, {}
     for i, (name, m) in enumerate(zip(job.models, job.paths)):
         data, calib = job.dataset_for(i), job.calibration_for(i)
-        if target.family == "neuromorphic":
-            from ..targets import Target
-
-            summary, rows = _spiking(Target("neuromorphic", cfg), m, settings(values, "snn"), calib, data,
-                                     job.samples)
+        if family(target.family).workload == "spiking":
+            summary, rows = _spiking(point, m, settings(values, "snn"), calib, data, job.samples)
         else:
-            summary, rows = _digital(cfg, target.family, m, key, calib, data, job.samples)
+            summary, rows = _graph_point(point, m, key, calib, data, job.samples)
         per_model[name] = summary
         layers[name] = rows
     area = area_of(cfg)

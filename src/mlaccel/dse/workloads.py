@@ -17,9 +17,10 @@ import numpy as np
 from ..errors import InputError
 from ..graph import Graph
 from ..kernels import KERNELS
+from ..lower import Program, lower
 from ..model.builder import GraphBuilder, quant
 
-__all__ = ["resnet50_graph", "int8_graph", "kernel_params", "reference_accuracy", "dataset", "spiking_net",
+__all__ = ["resnet50_graph", "int8_graph", "program", "reference_accuracy", "dataset", "spiking_net",
            "spiking_run", "model_hash", "compress_key"]
 
 
@@ -112,17 +113,14 @@ def int8_graph(model: str, key: tuple = ("8", "0", 0), calibration: str | None =
 
 
 @lru_cache(maxsize=32)
-def kernel_params(model: str, key: tuple = ("8", "0", 0), calibration: str | None = None) -> tuple:
-    """The int8 graph's ops' kernel parameters (they do not depend on the hardware config)."""
+def program(model: str, key: tuple = ("8", "0", 0), calibration: str | None = None) -> Program:
+    """The int8 graph lowered to work items (they do not depend on the hardware config)."""
     graph = int8_graph(model, key, calibration)
-    params = []
     for op in graph.ops:
-        kernel = KERNELS.get(op.type)
-        if kernel is None:
+        if KERNELS.get(op.type) is None:
             raise InputError(f"Model '{Path(model).name}': op {op.label} has no int8 kernel; the design sweep runs "
                              f"int8 models")
-        params.append(kernel.prepare(op))
-    return tuple(params)
+    return lower(graph)
 
 
 @lru_cache(maxsize=64)

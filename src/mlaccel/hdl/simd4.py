@@ -19,7 +19,7 @@ class Simd4Cfu(CfuPort):
     """Ports as CFU Playground names them (``function_id`` is {funct7, funct3}); clocked by the
     ``sync`` domain. :func:`mlaccel.hdl.export.with_clock` gives it ``clk``/``reset`` ports."""
 
-    # The datapath's actions per operation, for the SoC's energy model (mlaccel.hw.soc.energy): four
+    # The datapath's actions per operation, for the SoC's energy model (mlaccel.hw.soc.cost): four
     # offset adds, four 8-bit multiplies and four 32-bit adds into the accumulator per MAC4.
     ENERGY = {0: {"op": {"add_int8": 4, "mult_int8": 4, "add_int32": 4}}, 1: {"op": {}}}
 

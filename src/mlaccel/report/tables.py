@@ -11,7 +11,7 @@ from rich.table import Table
 from ..compress.report import layer_figures
 from ..graph import Graph, Op
 from ..stats import Stats
-from ..workload import work_of
+from ..lower import lower
 
 __all__ = ["model_table", "profile_table", "speedup_table", "summary_line", "fmt_count", "fmt_shape",
            "fmt_seconds", "fmt_energy", "COLUMNS", "Column", "compression_table", "short_label"]
@@ -66,7 +66,7 @@ def model_table(graph: Graph, title: str = "") -> Table:
     t.add_column("output", no_wrap=True)
     t.add_column("attrs", style="dim", overflow="fold")
     t.add_column("out quant", style="dim", overflow="fold")
-    macs = [work_of(op).macs for op in graph.ops]
+    macs = [item.macs for item in lower(graph).items]
     params = [sum(x.nbytes for x in op.inputs if x is not None and x.is_constant) for op in graph.ops]
     t.add_column("MACs", justify="right", footer=fmt_count(sum(macs)))
     t.add_column("params (B)", justify="right", footer=fmt_count(sum(params)))

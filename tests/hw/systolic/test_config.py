@@ -2,7 +2,8 @@
 
 import pytest
 
-from mlaccel.hw.systolic import PRESETS, ConfigError, SystolicConfig, load_config, preset
+from mlaccel.errors import ConfigError
+from mlaccel.hw.systolic import PRESETS, SystolicConfig, load_config, preset
 
 
 def test_presets():

@@ -1,5 +1,5 @@
-"""The analog backend: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED on crossbars, the rest on a
-digital unit; outputs from the crossbar model itself, costs from the component table.
+"""The analog backend: GEMMs and depthwise windows on crossbars, the rest on a digital unit; outputs
+from the crossbar model itself, costs from the component table (:mod:`.cost`).
 
 ``prepare`` programs each layer's weights (one device draw, seeded by the config's ``seed`` and the
 op) and prices one inference; ``run`` pushes the inputs through the crossbars, converters and
@@ -10,28 +10,25 @@ run from the seed, so a run repeats exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from ...backend import OpResult
+from ...backend import BoundKernel, OpResult
 from ...errors import TargetError, UnsupportedOpError
-from ...graph import Op
-from ...kernels import KERNELS
-from ...kernels.conv import ConvParams, DepthwiseParams, FullyConnectedParams, gemm_inputs
+from ...kernels.conv import ConvParams, FullyConnectedParams, gemm_inputs
+from ...lower import Gemm, Window, WorkItem
 from ...stats import Stats
-from ...workload import vector_ops, work_of
-from .components import action_energy, load_components
 from .config import AnalogConfig
-from .crossbar import MappedGemm, map_gemm, run_gemm
+from .cost import AnalogCosts
+from .crossbar import map_gemm, run_gemm
 
 __all__ = ["AnalogBackend"]
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    params: Any
-    gemms: tuple  # MappedGemm per group; empty for digital ops
+    kernel: BoundKernel
+    gemms: tuple  # MappedGemm per group; empty for digital items
     stats: Stats
 
 
@@ -63,8 +60,8 @@ class AnalogBackend:
     def __init__(self, config: AnalogConfig):
         self.config = config
         self.name = f"analog:{config.name}"
-        self.components = load_components(config.components)
-        self.energy = action_energy(config, self.components)
+        self.costs = AnalogCosts(config)
+        self.components = self.costs.components
         self._crossbars: dict[int, int] = {}
         notes = []
         if config.adc_range == "percentile" or config.adc_bits < config.lossless_adc_bits():
@@ -88,32 +85,34 @@ class AnalogBackend:
     def begin(self, batch: int) -> None:
         """Nothing carries over between runs."""
 
-    def prepare(self, op: Op) -> _Prepared:
-        kernel = KERNELS.get(op.type)
-        if kernel is None:
-            raise UnsupportedOpError(f"Op {op.label} is not supported by the analog backend",
-                                     op_type=op.type, op_index=op.index)
-        params = kernel.prepare(op)
-        if not isinstance(params, (ConvParams, FullyConnectedParams, DepthwiseParams)):
-            return _Prepared(params, (), self._digital_stats(op))
-        mats, depthwise = _weight_matrices(params)
-        rng = np.random.default_rng([self.config.seed, op.index])
+    def prepare(self, item: WorkItem, kernel: BoundKernel) -> _Prepared:
+        on_crossbars = (isinstance(item, Gemm) and item.b.is_weight) or \
+            (isinstance(item, Window) and item.function == "depthwise")
+        if isinstance(item, Gemm) and not item.b.is_weight:
+            raise UnsupportedOpError(f"Op {item.label} multiplies two activations; crossbars hold weights, and "
+                                     f"'{self.name}' has no digital GEMM unit", op_type=item.op.type,
+                                     op_index=item.index)
+        if not on_crossbars:
+            return _Prepared(kernel, (), self.costs.digital(item))
+        mats, depthwise = _weight_matrices(kernel.params)
+        rng = np.random.default_rng([self.config.seed, item.index])
         try:
             gemms = tuple(map_gemm(w, self.config, rng, depthwise) for w in mats)
         except ValueError as e:
-            raise TargetError(f"Op {op.label} cannot be mapped on '{self.name}': {e}; raise Config field "
+            raise TargetError(f"Op {item.label} cannot be mapped on '{self.name}': {e}; raise Config field "
                               f"'weight_bits' or use signed = 'differential'") from None
-        self._crossbars[op.index] = sum(g.crossbars for g in gemms)
-        return _Prepared(params, gemms, self._crossbar_stats(op, gemms))
+        self._crossbars[item.index] = sum(g.crossbars for g in gemms)
+        rows = item.m if isinstance(item, Gemm) else item.pixels
+        return _Prepared(kernel, gemms, self.costs.crossbars(item, rows, gemms))
 
-    def run(self, op: Op, prepared: _Prepared, inputs: list) -> OpResult:
-        p = prepared.params
+    def run(self, item: WorkItem, prepared: _Prepared, inputs: list) -> OpResult:
         if not prepared.gemms:
-            return OpResult([KERNELS[op.type].eval(p, inputs)], prepared.stats)
+            return OpResult([prepared.kernel(inputs)], prepared.stats)
+        p = prepared.kernel.params
         n = inputs[0].shape[0]
         a = gemm_inputs(p, inputs[0])  # (n, groups, M, K): x + input_offset
         shift = p.in_offset - 128  # x + input_offset = u + shift, with u = x + 128 in 0..255
-        rng = np.random.default_rng([self.config.seed, op.index, 1])
+        rng = np.random.default_rng([self.config.seed, item.index, 1])
         parts = []
         for g, mapped in enumerate(prepared.gemms):
             u = a[:, g].reshape(-1, a.shape[-1]) - shift
@@ -122,51 +121,6 @@ class AnalogBackend:
         acc = np.concatenate(parts, axis=1) + p.bias
         out = p.requant(acc, np.zeros_like(p.bias)).reshape((n,) + p.out_shape)
         return OpResult([out], prepared.stats)
-
-    # -- costs ---------------------------------------------------------------------------------
-
-    def _finish(self, op: Op, ns: float, energy: dict, sram_reads: int, sram_writes: int, util: float | None,
-                extra: dict) -> Stats:
-        clock = self.components.clock_ghz
-        return Stats(op=op.label, cycles=int(round(ns * clock)), seconds=ns * 1e-9, macs=work_of(op).macs,
-                     utilization=util, param_bytes=sum(t.nbytes for t in op.inputs if t is not None and t.is_constant),
-                     reads={"sram.input": sram_reads}, writes={"sram.output": sram_writes}, energy_pj=energy,
-                     output_shape=op.outputs[0].shape, extra=extra)
-
-    def _crossbar_stats(self, op: Op, gemms: tuple[MappedGemm, ...]) -> Stats:
-        cfg, e = self.config, self.energy
-        m = work_of(op).m
-        cycle_ns = max(cfg.read_ns, min(cfg.adc_share, cfg.cols) / cfg.adc_gsps)
-        reads = rows_driven = conversions = 0
-        for mapped in gemms:
-            for blk in mapped.blocks:
-                reads += m * cfg.planes * blk.crossbars
-                rows_driven += m * cfg.planes * len(blk.rows) * blk.crossbars
-                conversions += m * cfg.planes * blk.physical_cols
-        in_bytes = m * sum(g.weights.shape[0] for g in gemms)
-        out_bytes = op.outputs[0].nbytes
-        energy = {
-            "crossbar": reads * e["xbar_read"], "dac": rows_driven * e["dac"],
-            "sample_hold": conversions * e["sample_hold"], "adc": conversions * e["adc"],
-            "shift_add": conversions * (e["shift_add"] + e["output_register"]),
-            "buffers": rows_driven * e["input_register"] + (in_bytes + out_bytes) * e["edram_byte"],
-            "interconnect": in_bytes * e["bus_byte"] + out_bytes * e["router_byte"],
-            "digital": op.outputs[0].size * e["digital_op"],  # requantization
-        }
-        crossbars = sum(g.crossbars for g in gemms)
-        util = sum(g.cells_used for g in gemms) / (crossbars * cfg.rows * cfg.cols)
-        extra = dict(unit="crossbar", crossbars=crossbars, replication=1, row_tiles=sum(len(g.blocks) for g in gemms),
-                     reads=reads, conversions=conversions, adc_bits=cfg.adc_bits)
-        return self._finish(op, m * cfg.planes * cycle_ns, energy, in_bytes, out_bytes, util, extra)
-
-    def _digital_stats(self, op: Op) -> Stats:
-        ops = vector_ops(op)
-        moved = sum(t.nbytes for t in op.inputs if t is not None and not t.is_constant) if ops else 0
-        out_bytes = op.outputs[0].nbytes if ops else 0
-        e = self.energy
-        energy = {"digital": ops * e["digital_op"], "buffers": (moved + out_bytes) * e["edram_byte"]}
-        ns = ops / (self.config.digital_lanes * self.components.clock_ghz)
-        return self._finish(op, ns, energy, moved, out_bytes, None, dict(unit="digital", lane_ops=ops))
 
     def __repr__(self) -> str:
         return f"AnalogBackend({self.name!r})"

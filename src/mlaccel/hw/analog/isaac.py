@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
-from ...area import AreaBreakdown
 from .components import Components, adc_power_mw, adc_scale, load_components
 
-__all__ = ["chip_area", "Reconstruction", "reconstruct"]
+__all__ = ["Reconstruction", "reconstruct", "ima_units"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class Reconstruction:
                 ("GOPS/s/mm2 (ISAAC-CE)", self.gops_per_s_mm2, p["gops_per_s_mm2"])]
 
 
-def _ima_units(config, comp: Components) -> dict[str, tuple[float, float]]:
+def ima_units(config, comp: Components) -> dict[str, tuple[float, float]]:
     """``{component: (mW, mm2)}`` of one IMA under ``config``."""
     ima = comp.ima
     xbars = config.xbars_per_ima
@@ -81,7 +80,7 @@ def reconstruct(config, operand_bits: int = 16) -> Reconstruction:
     """ISAAC's figures from ``config`` (the ``isaac`` preset reproduces the paper) at ``operand_bits``
     weights and inputs (ISAAC-CE computes in 16-bit fixed point)."""
     comp = load_components(config.components)
-    units = _ima_units(config, comp)
+    units = ima_units(config, comp)
     ima_mw = sum(mw for mw, _ in units.values())
     ima_mm2 = sum(mm2 for _, mm2 in units.values())
     tile_units = {n: (u.count * u.power_mw, u.count * u.area_mm2) for n, u in comp.tile.items()}
@@ -100,17 +99,3 @@ def reconstruct(config, operand_bits: int = 16) -> Reconstruction:
     return Reconstruction(ima_mw, ima_mm2, tile_mw, tile_mm2, chip_mw / 1e3, chip_mm2,
                           n * units["adc"][0] / tile_mw, n * units["adc"][1] / tile_mm2,
                           gops / (chip_mw / 1e3), gops / chip_mm2, breakdown, comp.paper)
-
-
-def chip_area(config) -> AreaBreakdown:
-    """The chip's area by component, mm^2, from the config's component table (ISAAC Table 2 at
-    32 nm for the shipped presets): converters, crossbars and registers summed over every IMA,
-    then the tiles' eDRAM, buses and routers, then the chip's own units."""
-    comp = load_components(config.components)
-    imas = config.imas_per_tile * config.tiles
-    parts = {name: imas * mm2 for name, (_, mm2) in _ima_units(config, comp).items()}
-    for name, u in comp.tile.items():
-        parts[name] = parts.get(name, 0.0) + config.tiles * u.count * u.area_mm2
-    for name, u in comp.chip.items():
-        parts[name] = parts.get(name, 0.0) + u.count * u.area_mm2
-    return AreaBreakdown(parts, (f"component table {comp.name}",))

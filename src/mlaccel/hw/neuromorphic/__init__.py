@@ -7,8 +7,9 @@ the events a spiking run counted (:mod:`mlaccel.snn` counts them).
 
 from ...family import Family, preset_or_file
 from .backend import NeuromorphicBackend
-from .config import PRESETS, NeuromorphicConfig, NeuromorphicConfigError, chip_area, load_config, preset
-from .cost import ChipCost, LayerCost, chip_cost
+from .area import chip_area
+from .config import PRESETS, NeuromorphicConfig, NeuromorphicConfigError, load_config, preset
+from .cost import ChipCost, LayerCost, chip_cost, cost_table
 from .mapping import Layer, map_layers
 
 __all__ = ["NeuromorphicBackend", "NeuromorphicConfig", "NeuromorphicConfigError", "PRESETS", "preset",
@@ -17,5 +18,6 @@ __all__ = ["NeuromorphicBackend", "NeuromorphicConfig", "NeuromorphicConfigError
 
 FAMILY = Family(prefix="neuromorphic", config_type=NeuromorphicConfig, presets=PRESETS, load_config=load_config,
                 resolve=preset_or_file(preset, load_config), backend=NeuromorphicBackend, area=chip_area,
+                cost_table=cost_table, workload="spiking", exact=False,
                 summary="neuromorphic:PRESET | neuromorphic:FILE.toml: spiking cores (Loihi, TrueNorth), energy per "
                         "synaptic event; runs networks from 'mlaccel snn'")

@@ -6,11 +6,10 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from ...area import AreaBreakdown
 from ...configfile import check_number, family_config_file, named_preset
 from ...errors import ConfigError
 
-__all__ = ["chip_area", "NeuromorphicConfig", "NeuromorphicConfigError", "PRESETS", "preset", "load_config"]
+__all__ = ["NeuromorphicConfig", "NeuromorphicConfigError", "PRESETS", "preset", "load_config"]
 
 
 class NeuromorphicConfigError(ConfigError):
@@ -140,9 +139,3 @@ def load_config(path: str | os.PathLike) -> NeuromorphicConfig:
     """Read a config from a TOML or YAML file (fields of :class:`NeuromorphicConfig`, optionally under
     ``[neuromorphic]``; ``preset = "name"`` starts from a preset)."""
     return family_config_file(NeuromorphicConfig, path, "neuromorphic", PRESETS, NeuromorphicConfigError)
-
-
-def chip_area(config: NeuromorphicConfig) -> AreaBreakdown:
-    """The system's area by component (cores, routers, the rest of each chip), mm^2."""
-    return AreaBreakdown({"cores": config.cores * config.core_mm2, "routers": config.routers * config.router_mm2,
-                          "uncore": config.chips * config.uncore_mm2})

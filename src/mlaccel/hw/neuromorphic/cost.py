@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
+from ...stats import Cost, CostTable
 from .config import NeuromorphicConfig
 from .mapping import Layer, map_layers, mean_hops
 
-__all__ = ["LayerCost", "ChipCost", "chip_cost", "ENERGY_PARTS"]
+__all__ = ["LayerCost", "ChipCost", "chip_cost", "ENERGY_PARTS", "cost_table"]
 
 ENERGY_PARTS = ("synops", "spikes", "routing", "neurons", "static")
 
@@ -117,3 +118,13 @@ def chip_cost(layers: list[Layer], config: NeuromorphicConfig, timesteps: int, c
     energy = {p: float(sum(c.energy_pj[p] for c in costs)) for p in ENERGY_PARTS[:-1]}
     energy["static"] = cfg.static_mw * 1e-3 * latency * 1e12
     return ChipCost(chip or cfg.name, timesteps, costs, sum(p.cores for p in places), latency, energy)
+
+
+def cost_table(config: NeuromorphicConfig) -> CostTable:
+    """The energy of each event the chip is priced by (the preset's comments give each source)."""
+    src = f"the {config.name} preset's published figures (hw/neuromorphic/config.py)"
+    actions = {"synop": Cost(config.synop_pj, "synaptic op", src), "spike": Cost(config.spike_pj, "spike message", src),
+               "hop_ew": Cost(config.hop_ew_pj, "east-west hop", src), "hop_ns": Cost(config.hop_ns_pj, "north-south hop", src),
+               "neuron_update": Cost(config.neuron_update_pj, "neuron update", src)}
+    return CostTable(f"neuromorphic:{config.name}", actions,
+                     (f"static power {config.static_mw:g} mW over the run's latency",))

@@ -48,10 +48,16 @@ def _area(config: SocConfig):
     return soc_area(config)
 
 
+def _cost_table(config: SocConfig):
+    from .cost import cost_table
+
+    return cost_table(config)
+
+
 from ...family import Family  # noqa: E402 - after the names the family refers to
 
 FAMILY = Family(
     prefix="soc", config_type=SocConfig, presets=PRESETS, load_config=load_config, resolve=_resolve,
-    backend=_backend, fingerprint=_fingerprint, area=_area,
+    backend=_backend, fingerprint=_fingerprint, area=_area, cost_table=_cost_table,
     summary="soc:PRESET | soc:PROJECT_FOLDER | soc:FILE.toml: an RV32IM core with a CFU (CFU Playground in software)",
 )

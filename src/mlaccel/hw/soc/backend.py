@@ -14,17 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...backend import OpResult
+from ...backend import BoundKernel, OpResult
 from ...energy import load_table
 from ...errors import Interrupted, UnsupportedOpError
 from ...graph import Op, Tensor
-from ...kernels import KERNELS
-from ..reference import op_traffic
+from ...lower import WorkItem
 from ...stats import Stats
-from ...workload import work_of
 from . import core
 from .config import SocConfig
-from .energy import cfu_energy, core_energy
+from .cost import cfu_energy, core_energy
 from .machine import CacheState, Machine
 from .project import project_parts
 from .toolchain import FIRMWARE_DIR, build_firmware, kernel_sources
@@ -117,20 +115,19 @@ class SocBackend:
 
     # -- ops -----------------------------------------------------------------------------------
 
-    def prepare(self, op: Op) -> _Prepared:
-        kernel = KERNELS.get(op.type)
+    def prepare(self, item: WorkItem, kernel: BoundKernel) -> _Prepared:
+        op = item.op
         packer = getattr(self, "_pack_" + op.type.lower(), None)
-        if kernel is None or packer is None:
+        if packer is None:
             raise UnsupportedOpError(f"Op {op.label} has no C kernel on target '{self.name}'",
                                      op_type=op.type, op_index=op.index)
-        params = kernel.prepare(op)
-        calls = packer(op, params)
+        calls = packer(op, kernel.params)
         ins = [(self._place(t), t) for t in op.inputs if t is not None and not t.is_constant]
-        _, _, param_bytes = op_traffic(op)
-        stats = Stats(op=op.label, macs=work_of(op).macs, param_bytes=param_bytes, output_shape=op.outputs[0].shape)
+        stats = Stats(op=item.label, macs=item.macs, param_bytes=item.weight_bytes, output_shape=op.outputs[0].shape)
         return _Prepared(calls, ins, (self._place(op.outputs[0]), op.outputs[0]), stats)
 
-    def run(self, op: Op, prepared: _Prepared, inputs: list) -> OpResult:
+    def run(self, item: WorkItem, prepared: _Prepared, inputs: list) -> OpResult:
+        op = item.op
         m, warm = self.machine, self.config.warm_caches
         act = [x for t, x in zip(op.inputs, inputs) if t is not None and not t.is_constant]
         n = max(x.shape[0] for x in act) if act else 1

@@ -38,7 +38,7 @@ class Cfu(Protocol):
 
     Optionally too: ``reset()``, called before every inference (without it, ``state`` is restored
     to its value at construction), and ``ENERGY``, the actions each operation costs (see
-    :func:`mlaccel.hw.soc.energy.cfu_energy`).
+    :func:`mlaccel.hw.soc.cost.cfu_energy`).
     """
 
     def op(self, funct3: int, funct7: int, in0: int, in1: int) -> tuple[int, int]: ...

@@ -138,7 +138,7 @@ def s8(v, i):
 class Cfu:
     """funct3 0: acc = (funct7 ? 0 : acc) + s8(in0) * s8(in1); returns acc. Latency 1 cycle."""
 
-    # Energy of each operation, as actions the technology table prices (see mlaccel.hw.soc.energy):
+    # Energy of each operation, as actions the technology table prices (see mlaccel.hw.soc.cost):
     # one 8-bit multiply and one 32-bit add per MAC. Update it as the CFU grows.
     ENERGY = {{0: {{"op": {{"mult_int8": 1, "add_int32": 1}}}}}}
     # Its area, as cells the same table prices (see mlaccel.hw.soc.area): the multiplier, the adder

@@ -20,7 +20,7 @@ from math import ceil, floor, sqrt
 import numpy as np
 
 from ...graph import Graph
-from ...workload import vector_ops, work_of
+from ...lower import Gemm, Move, Window, lower
 from .catalog import Device, RooflineError
 
 __all__ = ["OpLoad", "RooflinePoint", "Roofline", "loads_of_graph", "loads_of_layers", "gemm_traffic", "roofline",
@@ -54,22 +54,24 @@ def gemm_traffic(m: int, k: int, n: int, bytes_per_element: int, capacity_bytes:
 
 
 def loads_of_graph(graph: Graph, batch: int = 1) -> list[OpLoad]:
-    """The ops of a model (int8 or float) as loads, for a batch of ``batch`` samples."""
+    """The work items of a model (int8 or float) as loads, for a batch of ``batch`` samples."""
     out = []
-    for op in graph.ops:
-        w = work_of(op)
+    for item in lower(graph).items:
+        op = item.op
         ins = sum(int(np.prod(t.shape)) for t in op.inputs if t is not None and not t.is_constant) * batch
         consts = sum(int(np.prod(t.shape)) for t in op.inputs[1:2] if t is not None and t.is_constant)
         outs = sum(int(np.prod(t.shape)) for t in op.outputs) * batch
-        if w.kind == "gemm":
-            out.append(OpLoad(op.label, "gemm", 2.0 * w.macs * batch, w.m * batch, w.k, w.n, ins, consts, outs))
-        elif w.kind == "depthwise":
-            out.append(OpLoad(op.label, "depthwise", 2.0 * w.macs * batch, in_elems=ins, weight_elems=consts,
+        if isinstance(item, Gemm):
+            out.append(OpLoad(item.label, "gemm", 2.0 * item.macs * batch, item.m * batch, item.k,
+                              item.n * item.groups, ins, consts, outs))
+        elif isinstance(item, Window) and item.function == "depthwise":
+            out.append(OpLoad(item.label, "depthwise", 2.0 * item.macs * batch, in_elems=ins, weight_elems=consts,
                               out_elems=outs))
-        elif w.kind == "move" and op.type == "RESHAPE":
+        elif isinstance(item, Move) and item.function == "reshape":
             continue  # relabels a buffer: no work, no traffic
         else:
-            out.append(OpLoad(op.label, w.kind, float(vector_ops(op) * batch), in_elems=ins, out_elems=outs))
+            kind = "pool" if isinstance(item, Window) else item.kind
+            out.append(OpLoad(item.label, kind, float(item.lane_ops * batch), in_elems=ins, out_elems=outs))
     return out
 
 

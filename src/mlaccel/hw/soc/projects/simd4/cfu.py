@@ -23,7 +23,7 @@ def _s32(v: int) -> int:
 
 
 class Simd4:
-    # Energy per operation, as actions the technology table prices (mlaccel.hw.soc.energy): MAC4
+    # Energy per operation, as actions the technology table prices (mlaccel.hw.soc.cost): MAC4
     # adds the offset to four inputs, multiplies four pairs and adds the products into the 32-bit
     # accumulator; SET_OFFSET writes a register.
     ENERGY = {MAC4: {"op": {"add_int8": 4, "mult_int8": 4, "add_int32": 4}}, SET_OFFSET: {"op": {}}}

@@ -36,7 +36,7 @@ def _s32(v: int) -> int:
 
 
 class SparseCfu:
-    # Energy per operation, as actions the technology table prices (mlaccel.hw.soc.energy). SMAC
+    # Energy per operation, as actions the technology table prices (mlaccel.hw.soc.cost). SMAC
     # reads two words of the input buffer, adds the offset to four picked inputs, multiplies four
     # pairs and adds the products into the accumulator; LOAD_X writes two words.
     ENERGY = {

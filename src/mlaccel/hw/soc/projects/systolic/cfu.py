@@ -32,7 +32,7 @@ def _bytes(v: int) -> np.ndarray:
 class SystolicCfu:
     """A readable model: NumPy buffers and a matrix product (the twin below is the fast one)."""
 
-    # Energy, as actions the technology table prices (mlaccel.hw.soc.energy). The A and B buffers
+    # Energy, as actions the technology table prices (mlaccel.hw.soc.cost). The A and B buffers
     # hold 4 x K_MAX bytes each (32 KiB); WRITE_A/B store one word. Each EXECUTE cycle reads a
     # word of A and of B and every PE multiplies and accumulates; the C registers are read for free.
     ENERGY = {

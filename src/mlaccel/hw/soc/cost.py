@@ -1,4 +1,4 @@
-"""Energy of the SoC: the core's counters priced by a technology table, and the CFU's own actions.
+"""What the SoC costs: the core's counters priced by a technology table, and the CFU's own actions.
 
 Components, in pJ per inference:
 
@@ -20,11 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from ...energy import TechTable
+from ...energy import TechTable, load_table
 from ...errors import MlaccelError
-from .config import CoreTiming
+from ...stats import Cost, CostTable
+from .config import CoreTiming, SocConfig
 
-__all__ = ["CfuEnergy", "cfu_energy", "core_energy"]
+__all__ = ["CfuEnergy", "cfu_energy", "core_energy", "cost_table"]
 
 
 @dataclass(frozen=True)
@@ -101,3 +102,27 @@ def core_energy(counts: Mapping[str, float], timing: CoreTiming, tech: TechTable
         e["cfu"] = sum(counts[f"cfu_ops_f{i}"] * cfu.per_op[i] + counts[f"cfu_cycles_f{i}"] * cfu.per_cycle[i]
                        for i in range(8))
     return e
+
+
+def cost_table(config: SocConfig) -> CostTable:
+    """The energy of each action the core is priced by (a CFU's own declaration adds to it)."""
+    t = load_table(config.tech)
+    src = t.sources
+    timing = config.timing
+    actions = {
+        "fetch": Cost(t.pj("instruction_fetch"), "instruction", src.get("instruction_fetch", "")),
+        "core": Cost(t.pj("register_file") + t.pj("instruction_control"), "instruction",
+                     f"{src.get('register_file', '')}; {src.get('instruction_control', '')}"),
+        "alu": Cost(t.pj("add_int32"), "instruction", src.get("add_int32", "")),
+        "mul": Cost(t.pj("mult_int32"), "multiply", src.get("mult_int32", "")),
+        "div": Cost(timing.div_latency * t.pj("add_int32"), "divide",
+                    f"{timing.div_latency} cycles of a 32-bit add: {src.get('add_int32', '')}"),
+        "dcache": Cost(8 * t.sram_pj_per_byte(timing.dcache_bytes), "load or store",
+                       f"{timing.dcache_bytes / 1024:g} KiB SRAM, 64-bit access: {src.get('sram_64b', '')}"),
+        "dram_line": Cost(timing.line_bytes * t.dram_pj_per_byte(), "cache miss",
+                          f"{timing.line_bytes}-byte line refill: {src.get('dram_64b', '')}"),
+        "dram_store": Cost(t.pj("dram_64b"), "store", f"write-through: {src.get('dram_64b', '')}"),
+    }
+    return CostTable(f"soc:{config.name} ({t.name})", actions,
+                     ("a CFU's energy is its own ENERGY declaration", "stalled cycles, leakage and the clock tree "
+                      "are not priced"))
