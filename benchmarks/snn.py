@@ -32,7 +32,7 @@ from mlaccel.compress.recipes import train_recipe
 from mlaccel.data import load_dataset
 from mlaccel.session import Model
 from mlaccel.snn import Neuron, convert, simulate
-from mlaccel.snn.sweep import snn_sweep
+from mlaccel.dse.snn_sweep import snn_sweep
 from mlaccel.snn.train import TrainConfig, train_snn
 from reference_vs_tflm import busy_core  # this folder's other benchmark; the script's folder is on sys.path
 

@@ -134,7 +134,7 @@ def test_rtl_export_never_overwrites_and_refuses_a_file_as_folder(tmp_path):
 def test_npy_files_that_are_not_plain_arrays(tmp_path):
     pickled = tmp_path / "obj.npy"
     np.save(pickled, np.array([{"a": 1}], dtype=object))
-    assert "pickled or object arrays are refused" in one_error_line(cli("run", "kws", "-i", str(pickled)))
+    assert "holds pickled Python objects, which are refused" in one_error_line(cli("run", "kws", "-i", str(pickled)))
     fake = tmp_path / "fake.npy"
     fake.write_text("hello")
     assert "not a .npy file" in one_error_line(cli("run", "kws", "-i", str(fake)))
@@ -171,7 +171,7 @@ def test_api_load_accepts_bytes_and_refuses_other_things():
     data = model_path("ad").read_bytes()
     m = mlaccel.load(data)
     assert m.graph.name == "<bytes>" and m.run(np.zeros((1, 640), np.int8)).outputs[0].shape == (1, 640)
-    with pytest.raises(ModelFileError, match="takes a .tflite or .onnx path or the model's bytes, got int"):
+    with pytest.raises(ModelFileError, match="a shipped model's name, or a model's bytes; got int"):
         mlaccel.load(123)
     with pytest.raises(MlaccelError, match="not a valid TFLite model"):
         mlaccel.load(b"not a model at all")
@@ -239,7 +239,7 @@ def test_rtl_export_options_a_design_does_not_take(tmp_path, args, match):
 
 
 def test_rtl_lab3_negative_cases():
-    assert "must be 0 or more, got -1" in one_error_line(cli("rtl", "lab3", "--cases", "-1"))
+    assert "--cases must be a positive whole number, got -1" in one_error_line(cli("rtl", "lab3", "--cases", "-1"))
 
 
 # -- bounds ---------------------------------------------------------------------------------------

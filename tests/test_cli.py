@@ -18,7 +18,7 @@ runner = CliRunner()
 def test_info_lists_ops_and_totals():
     r = runner.invoke(app, ["info", "kws"], terminal_width=160)
     assert r.exit_code == 0, r.output
-    assert "DEPTHWISE_CONV_2D" in r.output and "2.66M" in r.output and "10x4" in r.output
+    assert "DWCONV" in r.output and "2.66M" in r.output and "10x4" in r.output and "0.0787/-128" in r.output
 
 
 def test_run_json_matches_golden():
@@ -78,7 +78,7 @@ def test_run_prints_the_label_and_a_one_line_total():
     assert r.exit_code == 0 and "top-1: yes (9)" in r.output
     r = runner.invoke(app, ["run", "kws", "--target", "systolic:lab-4x4-ws"])
     line = next(ln for ln in r.output.splitlines() if ln.startswith("per inference:"))
-    assert "cycles" in line and "@ 100 MHz" in line and "uJ" in line and len(line) <= 80
+    assert "cycles" in line and "@ 100 MHz" in line and "µJ" in line and len(line) <= 80
 
 
 @pytest.mark.parametrize("target", ["reference", "systolic:edge-16x16-os", "soc:simd4"])

@@ -11,10 +11,10 @@ from .errors import (ConfigError, InputError, Interrupted, KernelError, MlaccelE
 from .session import Model, Result, load
 from .stats import Stats
 from .targets import Target
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
+    "__version__",
     "load",
     "Model",
     "Result",

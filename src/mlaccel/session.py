@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
@@ -17,10 +18,11 @@ from .kernels import KERNELS, is_float_op, kernel_for
 from .lower import Program, WorkItem, lower
 from .model.onnx_reader import parse_onnx, read_onnx
 from .model.reader import parse_tflite, read_tflite
+from .model.zoo import golden_cases, golden_input, labels_for, models_dir, resolve_model
 from .runtime import Runtime, available_cpus
 from .stats import Stats, total
 from .stats import mean as mean_stats
-from .targets import Target, family, make_backend, resolve
+from .targets import Target, families, family, make_backend, resolve
 
 __all__ = ["load", "Model", "Result", "Progress"]
 
@@ -30,7 +32,9 @@ _DEFAULT_COLUMNS = ("macs", "cycles", "energy")  # for a Backend object that dec
 
 
 def load(source: str | os.PathLike | bytes, input_shapes: dict[str, tuple] | None = None) -> "Model":
-    """Load a ``.tflite`` model, or a float ``.onnx`` model, from a file or from its bytes.
+    """Load a model: a ``.tflite`` (int8) or float ``.onnx`` file or its bytes, a spiking network
+    (``.nir``), or a shipped model by its short name (``"kws"``, ``"vww"``; see
+    :data:`mlaccel.model.zoo.MODEL_ALIASES`).
 
     ``input_shapes`` gives ONNX inputs with dynamic shapes a size (see
     :func:`mlaccel.model.onnx_reader.read_onnx`).
@@ -40,7 +44,7 @@ def load(source: str | os.PathLike | bytes, input_shapes: dict[str, tuple] | Non
     ModelFileError
         The file is missing or unreadable, or ``source`` is neither a path nor bytes.
     ModelFormatError
-        The data is not a valid TFLite model.
+        The data is not a valid model.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -48,10 +52,17 @@ def load(source: str | os.PathLike | bytes, input_shapes: dict[str, tuple] | Non
             return Model(parse_onnx(data, input_shapes=input_shapes), source=data)
         return Model(parse_tflite(data, name="<bytes>"), source=data)
     if not isinstance(source, (str, os.PathLike)):
-        raise ModelFileError(f"load() takes a .tflite or .onnx path or the model's bytes, got {type(source).__name__}")
-    if os.fspath(source).lower().endswith(".onnx"):
-        return Model(read_onnx(source, input_shapes), source=os.fspath(source))
-    return Model(read_tflite(source), source=os.fspath(source))
+        raise ModelFileError(f"load() takes a .tflite, .onnx or .nir path, a shipped model's name, or a model's "
+                             f"bytes; got {type(source).__name__}")
+    path = os.fspath(resolve_model(source))
+    if path.lower().endswith(".onnx"):
+        return Model(read_onnx(path, input_shapes), source=path)
+    if path.lower().endswith(".nir"):
+        from .snn.nir_io import read_nir
+
+        net = read_nir(path)
+        return Model(net.graph, source=path, network=net)
+    return Model(read_tflite(path), source=path)
 
 
 @dataclass(frozen=True)
@@ -90,11 +101,34 @@ class Result:
     columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
+    model: str = ""
+    resolved: Target | None = None
+    prepare_seconds: float = 0.0
 
     @cached_property
     def total(self) -> Stats:
         """The sum of ``ops``."""
         return total(self.ops)
+
+    @property
+    def family(self):
+        """The target's :class:`~mlaccel.family.Family` record (None for a hand-written Backend)."""
+        return None if self.resolved is None else family(self.resolved.family)
+
+    def as_dict(self) -> dict:
+        """A JSON-ready dict of the run: model, target, batch, outputs, per-op Stats, total, notes and
+        times (what ``mlaccel run --json`` prints)."""
+        doc = {"model": self.model, "target": self.target, "batch": self.batch,
+               "outputs": [np.asarray(y).tolist() for y in self.outputs], "ops": [s.to_dict() for s in self.ops],
+               "total": self.total.to_dict(), "notes": list(self.notes), "wall_seconds": self.wall_seconds,
+               "prepare_seconds": self.prepare_seconds}
+        for key, value in self.extra.items():
+            as_dict = getattr(value, "as_dict", None)
+            if as_dict is not None:
+                doc[key] = as_dict()
+            elif isinstance(value, (int, float, str, bool, list, dict)) or value is None:
+                doc[key] = value
+        return doc
 
 
 def _op_failure(e: BaseException, op: Op, backend: Backend, stage: str) -> BaseException:
@@ -128,9 +162,10 @@ class Model:
     and kept: a second run on the same target builds nothing.
     """
 
-    def __init__(self, graph: Graph, source: str | bytes | None = None):
+    def __init__(self, graph: Graph, source: str | bytes | None = None, network=None):
         self.graph = graph
         self.source = source  # the file path or bytes it was loaded from (for the TFLM oracle)
+        self.network = network  # a SpikingNet (mlaccel.snn) for a spiking model; its float graph is `graph`
         self._prepared: dict[Any, tuple[Backend, list, list[_Step]]] = {}
         self._kernels: list[BoundKernel] | None = None
         self._program: Program | None = None
@@ -149,6 +184,33 @@ class Model:
     def outputs(self) -> tuple[Tensor, ...]:
         """The graph's output tensors."""
         return self.graph.outputs
+
+    @property
+    def workload(self) -> str:
+        """``"spiking"`` for a spiking network (it runs on families whose workload is spiking), else
+        ``"graph"``."""
+        return "graph" if self.network is None else "spiking"
+
+    @property
+    def labels(self) -> list[str] | None:
+        """The class names of a shipped classifier's output, in output order (None: not known)."""
+        return labels_for(self.source)
+
+    @property
+    def goldens(self):
+        """The TFLite-Micro golden cases of a shipped model and their inputs stacked as one batch, as
+        ``(cases, inputs)``; None for a model without goldens (or without the shipped models folder)."""
+        src = Path(self.source) if isinstance(self.source, (str, os.PathLike)) else None
+        if src is None or self.workload != "graph" or len(self.inputs) != 1:
+            return None
+        try:
+            root = models_dir()
+        except MlaccelError:
+            return None
+        cases = [c for c in golden_cases(root) if (root / c.model).resolve() == src.resolve()]
+        if not cases:
+            return None
+        return cases, np.stack([golden_input(c, self.inputs[0], root) for c in cases])
 
     @property
     def program(self) -> Program:
@@ -193,6 +255,8 @@ class Model:
     def _entry(self, target, progress: Progress | None) -> tuple[Backend, list, list["_Step"]]:
         key = self._key_of(target)
         if key not in self._prepared:
+            if not _is_backend(target):
+                self._check_workload(key[0])
             backend = target if _is_backend(target) else make_backend(key[0])
             floats = [op for op in self.graph.ops if is_float_op(op)]
             if floats and not getattr(backend, "runs_float", False):
@@ -231,7 +295,7 @@ class Model:
         return steps
 
     def run(self, *inputs, target: "str | Target | Backend" = "reference", progress: Progress | None = None,
-            threads: int | None = None) -> Result:
+            threads: int | None = None, timesteps: int | None = None, encoder: str = "direct") -> Result:
         """Run the model on one sample or a batch.
 
         Parameters
@@ -251,6 +315,9 @@ class Model:
             reference and systolic families): the batch is split into chunks run in parallel, with
             BLAS held to one thread. Default: the cores this process may use (``$MLACCEL_THREADS``
             overrides); 1 runs in the calling thread.
+        timesteps, encoder : int, str, optional
+            For a spiking network: the time steps to simulate (default: the network's own) and the
+            input coding (``direct``, ``rate`` or ``ttfs``).
 
         Returns
         -------
@@ -266,8 +333,12 @@ class Model:
             Ctrl-C; the message names the op (and, on the SoC, the sample and pc).
         """
         t0 = time.perf_counter()
-        backend, _, steps = self._entry(target, progress)
+        resolved = None if _is_backend(target) else resolve(target)
+        if self.workload == "spiking" or (resolved is not None and family(resolved.family).workload == "spiking"):
+            return self._run_network(inputs, resolved if resolved is not None else target, timesteps, encoder, progress, t0)
+        backend, _, steps = self._entry(resolved if resolved is not None else target, progress)
         arrays, batch, form = self._check_inputs(inputs)
+        t1 = time.perf_counter()
         begin = getattr(backend, "begin", None)  # optional for a Backend object written by hand
         if begin is not None:
             begin(batch)
@@ -288,8 +359,57 @@ class Model:
                 sizes = [stop - start for start, stop in spans]
                 stats = [mean_stats([p[1][i] for p in parts], sizes) for i in range(len(stats))]
         outputs = [self._shape_output(y, t, form) for y, t in zip(outs, self.graph.outputs)]
-        return Result(outputs, stats, batch, backend.name, getattr(backend, "config", None), time.perf_counter() - t0,
-                      tuple(getattr(backend, "columns", _DEFAULT_COLUMNS)), tuple(getattr(backend, "notes", ())))
+        t2 = time.perf_counter()
+        return Result(outputs, stats, batch, backend.name, getattr(backend, "config", None), t2 - t1,
+                      tuple(getattr(backend, "columns", _DEFAULT_COLUMNS)), tuple(getattr(backend, "notes", ())),
+                      model=self.graph.name, resolved=resolved, prepare_seconds=t1 - t0)
+
+    def _check_workload(self, target: Target) -> None:
+        """Refuse a target whose family runs another workload, saying what to do instead."""
+        fam = family(target.family)
+        if fam.workload == self.workload:
+            return
+        if self.workload == "graph":
+            raise TargetError(f"'{target.name}' runs spiking networks, not the ops of a graph such as "
+                              f"'{self.graph.name}': convert a float model with 'mlaccel snn convert MODEL.onnx "
+                              f"--calib DATA --out NET.nir', then 'mlaccel run NET.nir --target {target.name}'")
+        spiking = [f"{p}:{next(iter(f.presets), 'PRESET')}" for p, f in families().items() if f.workload == "spiking"]
+        raise TargetError(f"'{self.source}' is a spiking network; it runs on {' or '.join(spiking)} (a target whose "
+                          f"family runs spiking networks), not on '{target.name}'. The float model it came from "
+                          f"runs on '{target.name}' once quantized")
+
+    def _run_network(self, inputs, target, timesteps: int | None, encoder: str, progress: Progress | None,
+                     t0: float) -> Result:
+        """A spiking network on a spiking family: simulated for ``timesteps`` steps, priced per event."""
+        if not isinstance(target, Target):
+            raise TargetError("A spiking network runs on a target such as 'neuromorphic:loihi', not on a Backend "
+                              "object")
+        self._check_workload(target)
+        net = self.network
+        steps = timesteps if timesteps is not None else net.timesteps
+        if steps is None:
+            raise InputError(f"'{self.source}' does not say how many time steps it runs; give timesteps")
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+            raise InputError(f"timesteps must be a positive integer, got {steps!r}")
+        if len(inputs) != 1:
+            raise InputError(f"A spiking network takes one input array; got {len(inputs)}")
+        x = np.asarray(inputs[0], np.float32)
+        spec = self.inputs[0]
+        single = x.shape == tuple(spec.shape) or x.shape == tuple(spec.shape[1:])
+        x = x.reshape((1,) + x.shape) if single else x
+        key = self._key_of(target)
+        if key not in self._prepared:
+            self._prepared[key] = (make_backend(target), [], [])
+        backend = self._prepared[key][0]
+        backend.begin(len(x))
+        t1 = time.perf_counter()
+        run = backend.run_network(net, x, int(steps), encoder, progress)
+        outputs = [run.outputs[0] if single else run.outputs]
+        return Result(outputs, run.stats, len(x), backend.name, backend.config, time.perf_counter() - t1,
+                      tuple(backend.columns), tuple(backend.notes), model=net.source or self.graph.name,
+                      resolved=target, prepare_seconds=t1 - t0,
+                      extra={"timesteps": int(steps), "encoder": encoder, "simulation": run.simulation,
+                             "chip": run.cost})
 
     def _execute(self, steps: list[_Step], backend: Backend, arrays: list[np.ndarray],
                  progress: Progress | None) -> tuple[list[np.ndarray], list[Stats]]:

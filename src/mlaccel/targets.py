@@ -17,8 +17,8 @@ from .configfile import SUFFIXES, read_config_file
 from .errors import TargetError
 from .family import Family
 
-__all__ = ["FAMILIES", "Target", "family", "families", "resolve", "area_of", "make_backend",
-           "target_help", "target_list"]
+__all__ = ["FAMILIES", "Target", "family", "families", "resolve", "area_of", "cost_table_of", "dense_twin",
+           "make_backend", "target_help", "target_list"]
 
 # Every family: its prefix and the module whose FAMILY describes it. A new family adds one line.
 FAMILIES: dict[str, str] = {
@@ -44,9 +44,6 @@ class Target:
 
     def __str__(self) -> str:
         return self.name
-
-
-_REFERENCE = Target("reference")
 
 
 def family(prefix: str) -> Family:
@@ -80,8 +77,8 @@ def resolve(target: "str | Target") -> Target:
     """
     if isinstance(target, Target):
         return target
-    if isinstance(target, str) and target == "reference":
-        return _REFERENCE
+    if isinstance(target, str) and target in FAMILIES and family(target).config_type is None:
+        return Target(target)  # a family without configs is named whole: "reference"
     if isinstance(target, Path):
         target = str(target)
     if not isinstance(target, str):
@@ -92,8 +89,8 @@ def resolve(target: "str | Target") -> Target:
         raise TargetError(f"A target must be a string such as 'reference' or 'systolic:edge-16x16-os', or a "
                           f"family's Config, got {target!r}")
     prefix, sep, spec = target.partition(":")
-    if sep and prefix in FAMILIES and prefix != "reference":
-        if not spec:
+    if sep and prefix in FAMILIES:
+        if not spec and family(prefix).config_type is not None:
             raise TargetError(f"Target '{target}' names no {prefix} config; {_choices(prefix)}")
         return Target(prefix, family(prefix).resolve(spec))
     if target.endswith(SUFFIXES) or Path(target).is_file():
@@ -103,12 +100,34 @@ def resolve(target: "str | Target") -> Target:
     raise TargetError(f"Unknown target '{target}'; known targets: {target_list()}")
 
 
+def dense_twin(target: "str | Target") -> Target:
+    """The same hardware without its sparse features (the baseline sparse features are measured
+    against), from the family's ``dense_twin``.
+
+    Raises
+    ------
+    TargetError
+        The target's family has no sparse features.
+    """
+    t = resolve(target)
+    twin = family(t.family).dense_twin
+    if twin is None or t.config is None:
+        with_twins = ", ".join(p for p, f in families().items() if f.dense_twin is not None)
+        raise TargetError(f"'{t.name}' has no dense twin: only {with_twins} targets have sparse features to turn off")
+    return Target(t.family, twin(t.config))
+
+
+def cost_table_of(target) -> Any:
+    """The cost table (:class:`mlaccel.stats.CostTable`) of a target given as a string, Config or Target."""
+    t = resolve(target)
+    return family(t.family).cost_table(t.config)
+
+
 def area_of(target) -> Any:
     """The silicon area (an :class:`mlaccel.area.AreaBreakdown`, mm^2) of a target given as a string,
     Config or Target, or None when its family reports none (``reference``)."""
     t = resolve(target)
-    fam = family(t.family)
-    return None if fam.area is None or t.config is None else fam.area(t.config)
+    return family(t.family).area(t.config)
 
 
 def make_backend(target: Target):
@@ -157,5 +176,6 @@ def target_help() -> str:
     for prefix, fam in families().items():
         presets = ", ".join(fam.presets)
         lines.append(f"  {fam.summary}" + (f"\n      presets: {presets}" if presets else ""))
-    lines.append("  FILE.toml | FILE.yaml: a config file whose table names the family ([systolic], [soc])")
+    tables = ", ".join(f"[{p}]" for p, fam in families().items() if fam.config_type is not None)
+    lines.append(f"  FILE.toml | FILE.yaml: a config file whose table names the family ({tables})")
     return "\n".join(lines)

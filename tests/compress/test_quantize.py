@@ -15,7 +15,7 @@ from mlaccel.model.writer import serialize_tflite
 from mlaccel.verify.oracle import tflm_interpreter, tflm_run
 
 CONFIGS = [QuantConfig(), QuantConfig(per_channel=False), QuantConfig(method="percentile"),
-           QuantConfig(method="mse"), QuantConfig(weight_bits=4), QuantConfig(weight_bits={"*": 4, "#0": 8}),
+           QuantConfig(method="mse"), QuantConfig(weight_bits=4), QuantConfig(weight_bits={"*": 4, "#1": 8}),
            QuantConfig(float_io=True)]
 
 

@@ -98,8 +98,8 @@ def test_a_sweep_killed_with_sigkill_resumes_without_losing_or_repeating_a_point
 def test_bad_spaces_name_what_is_wrong(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text('[space]\nbase = "systolic:edge-16x16-os"\nmodels = ["kws"]\n[space.fields]\nlanes = [1, 2]\n')
-    with pytest.raises(SpaceError, match="Space field 'lanes' is not a field of systolic configs; known fields: "
-                                         "rows, cols, dataflow"):
+    with pytest.raises(SpaceError, match="bad.toml': field 'lanes' is not a field of systolic configs; known "
+                                         "fields: rows, cols, dataflow"):
         load_space(p)
     p.write_text('[space]\nbase = "systolic:edge-16x16-os"\nmodels = ["kws"]\n[space.fields]\nrows = [0, 8]\n')
     with pytest.raises(SpaceError, match="Space field 'rows' = 0"):

@@ -151,7 +151,7 @@ minimize = ["latency_s", "area_mm2"]
     ('models = ["kws"]\n[space.compress]\nbits = [4]', "'compress.bits' is unknown"),
     ('models = ["kws"]\n[space.compress]\nweight_bits = [3]', "weight_bits must be 8 or 4"),
     ('models = ["kws"]\n[space.compress]\nsparsity = [1.5]', "sparsity must lie in (0, 1)"),
-    ('models = ["kws"]\n[space.snn]\ntimesteps = [8]', "[space.snn] applies to neuromorphic bases"),
+    ('models = ["kws"]\n[space.snn]\ntimesteps = [8]', "[space.snn] applies to bases that run spiking networks"),
     ('models = ["kws"]\n[space.fields]\nrows = [8]\n[objectives]\nmaximize = ["accuracy"]', "needs datasets"),
     ('models = ["kws"]\ndatasets = ["nope"]\n[space.fields]\nrows = [8]', "Unknown dataset 'nope'"),
     ('models = ["resnet50"]\ndatasets = ["digits"]\n[space.fields]\nrows = [8]', "topology only"),

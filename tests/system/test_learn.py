@@ -77,4 +77,4 @@ def test_the_learn_commands(tmp_path):
     doc = json.loads(runner.invoke(app, ["learn", "loss", "--epochs", "2", "--json"]).output)
     assert len(doc["test"]["cross-entropy"]) == 2
     r = runner.invoke(app, ["learn", "gradients", "--depth", "0"], terminal_width=200)
-    assert r.exit_code != 0 and "depth must be a positive integer" in r.output
+    assert r.exit_code != 0 and "--depth must be a positive whole number, got 0" in r.output

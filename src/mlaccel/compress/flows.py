@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import Dataset, load_dataset
+from ..data.files import read_npy
 from ..errors import InputError
 from ..graph import Graph
 from ..model.onnx_reader import onnx_input_shapes, parse_onnx, read_onnx
@@ -67,12 +68,7 @@ def calibration_samples(spec: str | os.PathLike | np.ndarray, graph: Graph, limi
     else:
         s = os.fspath(spec)
         if s.endswith(".npy"):
-            if not Path(s).is_file():
-                raise InputError(f"No such calibration file: '{s}'")
-            try:
-                x = np.load(s, allow_pickle=False)
-            except (OSError, ValueError) as e:
-                raise InputError(f"'{s}' is not a readable .npy file: {e}") from None
+            x = read_npy(s, "Calibration file")
         else:
             x = load_dataset(s, split="train").x
     x = x[:limit] if limit and x.ndim else x

@@ -22,7 +22,7 @@ from ..graph import Graph, Op, Quant, Tensor
 from ..model.builder import GraphBuilder, quant
 from .calibrate import CALIBRATION_METHODS, calibrate
 
-__all__ = ["QuantConfig", "quantize", "quantize_weights", "activation_quant", "parse_weight_bits",
+__all__ = ["QuantConfig", "quantize", "quantize_weights", "activation_quant", "parse_weight_bits", "check_weight_bits",
            "WEIGHTED_OPS"]
 
 WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
@@ -75,6 +75,27 @@ class QuantConfig:
             if key in wb:
                 return int(wb[key])
         return int(wb.get("*", 8))
+
+
+def check_weight_bits(graph: Graph, config: QuantConfig) -> None:
+    """Refuse per-op weight widths that name no weighted op of ``graph`` (a typo would otherwise
+    leave the op at the default width, silently).
+
+    Raises
+    ------
+    InputError
+        Naming the key and the model's weighted ops.
+    """
+    wb = config.weight_bits
+    if not isinstance(wb, Mapping):
+        return
+    weighted = [op for op in graph.ops if op.type in WEIGHTED_OPS]
+    keys = {k for op in weighted for k in (op.index, str(op.index), f"#{op.index}", op.outputs[0].name)}
+    for key in wb:
+        if key != "*" and key not in keys:
+            listed = ", ".join(op.label for op in weighted[:12]) + (", ..." if len(weighted) > 12 else "")
+            raise InputError(f"--weight-bits names '{key}', which is no weighted op of '{graph.name}'; its weighted "
+                             f"ops are {listed or 'none'}")
 
 
 def parse_weight_bits(spec: str) -> int | dict:
@@ -192,6 +213,7 @@ def quantize(graph: Graph, calibration: np.ndarray, config: QuantConfig = QuantC
     Graph
         int8 activations and weights (int32 biases); float32 at the boundary with ``float_io``.
     """
+    check_weight_bits(graph, config)
     found = calibrate(graph, calibration, config.method, config.percentile)
     return _Rewriter(graph, _activation_params(graph, found, ranges or {}), config).graph()
 

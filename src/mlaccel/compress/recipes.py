@@ -49,6 +49,10 @@ def train_recipe(name: str, epochs: int = 30, seed: int = 0, progress=None):
     """
     from .torch_graph import train_epochs
 
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise InputError(f"Training needs at least one epoch, got {epochs!r}: an untrained model is random")
+    if name not in RECIPES:
+        raise InputError(f"Unknown recipe '{name}'; choose {', '.join(RECIPES)}")
     torch = require_torch()
     torch.manual_seed(seed)
     model = build_recipe(name)

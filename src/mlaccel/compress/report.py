@@ -19,7 +19,7 @@ import numpy as np
 
 from ..graph import Graph
 
-__all__ = ["LayerFigures", "layer_figures", "encoded_bytes"]
+__all__ = ["LayerFigures", "layer_figures", "encoded_bytes", "weight_counts"]
 
 
 @dataclass(frozen=True)
@@ -76,3 +76,9 @@ def layer_figures(graph: Graph) -> list[LayerFigures]:
         out.append(LayerFigures(op.label, w.shape, bits, w.size, int(np.count_nonzero(w.data)), dense, bitmask,
                                 csr, nm))
     return out
+
+
+def weight_counts(graph: Graph) -> tuple[int, int]:
+    """``(weights, non-zero weights)`` over the weighted layers."""
+    figs = layer_figures(graph)
+    return sum(f.params for f in figs), sum(f.nonzero for f in figs)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from .files import read_npz
 
 __all__ = ["Dataset", "load_dataset", "digits", "DIGITS_SPLIT"]
 
@@ -78,22 +79,22 @@ def digits(split: str = "test") -> Dataset:
 
 
 def _npz(path: Path) -> Dataset:
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            missing = {"x", "y"} - set(f.files)
-            if missing:
-                raise InputError(f"'{path}' must hold arrays 'x' and 'y'; it lacks {', '.join(sorted(missing))} "
-                                 f"(it has: {', '.join(f.files) or 'nothing'})")
-            x, y = f["x"], f["y"]
-    except (OSError, ValueError) as e:
-        raise InputError(f"'{path}' is not a readable .npz file: {e}") from None
+    arrays = read_npz(path, ("x", "y"), "Dataset file")
+    x, y = arrays["x"], arrays["y"]
     if not np.issubdtype(y.dtype, np.integer) or y.ndim != 1:
-        raise InputError(f"'{path}': 'y' must be a 1-D array of integer labels, got {y.dtype} {y.shape}")
+        raise InputError(f"Dataset file '{path}': 'y' must be a 1-D array of integer labels, got {y.dtype} {y.shape}")
     if x.shape[0] != y.shape[0]:
-        raise InputError(f"'{path}': 'x' has {x.shape[0]} samples but 'y' has {y.shape[0]} labels")
+        raise InputError(f"Dataset file '{path}': 'x' has {x.shape[0]} samples but 'y' has {y.shape[0]} labels")
+    if y.size == 0:
+        raise InputError(f"Dataset file '{path}' holds no samples")
+    if y.min() < 0:
+        raise InputError(f"Dataset file '{path}': label {int(y.min())} (sample {int(np.argmin(y))}) is negative; labels "
+                         f"are class indices 0, 1, 2, ...")
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+        raise InputError(f"Dataset file '{path}': 'x' holds {x.dtype} values, not numbers")
     if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
-        raise InputError(f"'{path}': 'x' contains NaN or infinite values")
-    n_classes = int(y.max()) + 1 if y.size else 0
+        raise InputError(f"Dataset file '{path}': 'x' contains NaN or infinite values")
+    n_classes = int(y.max()) + 1
     return Dataset(path.name, x, y.astype(np.int64), tuple(str(i) for i in range(n_classes)))
 
 
@@ -150,8 +151,6 @@ def load_dataset(spec: str | os.PathLike, split: str = "test") -> Dataset:
     if p.is_dir():
         return _image_folder(p)
     if p.suffix == ".npz":
-        if not p.is_file():
-            raise InputError(f"No such dataset file: '{p}'")
         return _npz(p)
     raise InputError(f"Unknown dataset '{s}': give 'digits' (or digits:train / digits:all), a .npz file "
                      f"with x and y, or a folder of class subfolders")

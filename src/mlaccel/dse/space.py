@@ -61,12 +61,12 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, MlaccelError
-from ..targets import resolve
+from ..targets import family, resolve
 
-__all__ = ["Space", "SpaceError", "load_space", "METRICS", "METHODS", "COMPRESS", "SNN", "hardware_values",
+__all__ = ["Space", "SpaceError", "load_space", "make_space", "sweepable_fields", "METRICS", "METHODS", "COMPRESS", "SNN", "hardware_values",
            "settings", "with_fields"]
 
-METRICS = ("latency_s", "energy_pj", "area_mm2", "edp", "cycles", "accuracy")
+METRICS = ("latency_s", "energy_pj", "area_mm2", "edp", "cycles", "accuracy", "agreement")
 COMPRESS = ("weight_bits", "sparsity", "epochs")
 SNN = ("timesteps", "percentile")
 METHODS = ("grid", "random", "nsga2", "tpe")
@@ -201,8 +201,15 @@ def _values(name: str, v) -> tuple:
     if isinstance(v, list) and v:
         return tuple(v)
     if isinstance(v, dict) and {"from", "to"} <= set(v):
-        step = v.get("step", 1)
-        return tuple(range(v["from"], v["to"] + 1, step))
+        lo, hi, step = v["from"], v["to"], v.get("step", 1)
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in (lo, hi, step)):
+            raise SpaceError(f"Space field '{name}': from, to and step must be whole numbers, got {v!r}")
+        if step < 1:
+            raise SpaceError(f"Space field '{name}': step must be at least 1, got {step}")
+        values = tuple(range(lo, hi + 1, step))
+        if not values:
+            raise SpaceError(f"Space field '{name}': from {lo} to {hi} holds no value (from must not exceed to)")
+        return values
     raise SpaceError(f"Space field '{name}' needs a non-empty list of values or {{from, to, step}}, got {v!r}")
 
 
@@ -218,9 +225,14 @@ def _model_path(name: str, here: Path) -> str:
             if p.is_file():
                 return str(p.resolve())
         raise SpaceError(f"Space model '{name}' is not a file (looked in the working folder and in {here})")
+    from ..model.zoo import MODEL_ALIASES
+
+    if name not in MODEL_ALIASES:
+        raise SpaceError(f"Space model '{name}' is neither a shipped model ({', '.join(MODEL_ALIASES)}, resnet50) nor "
+                         f"a .tflite or .onnx file")
     try:
         return str(resolve_model(name))
-    except Exception as e:  # noqa: BLE001 - the model lookup's own message, under the space's name
+    except MlaccelError as e:
         raise SpaceError(f"Space model '{name}': {e}") from None
 
 
@@ -249,10 +261,10 @@ def _check_setting(key: str, value) -> None:
         raise SpaceError(f"Space setting '{key}' = {value!r}: {e}") from None
 
 
-def _table_fields(s: dict, section: str, known: tuple, p: Path) -> dict:
+def _table_fields(s: dict, section: str, known: tuple, where: str) -> dict:
     table = s.get(section) or {}
     if not isinstance(table, dict):
-        raise SpaceError(f"Space file '{p}': [space.{section}] must be a table")
+        raise SpaceError(f"{where}: [space.{section}] must be a table")
     out = {}
     for name, v in table.items():
         if name not in known:
@@ -265,19 +277,19 @@ def _table_fields(s: dict, section: str, known: tuple, p: Path) -> dict:
     return out
 
 
-def _check_models(models: tuple, fields: dict, family: str, datasets: tuple, needs_data: bool) -> None:
+def _check_models(models: tuple, fields: dict, base, datasets: tuple, needs_data: bool) -> None:
     floats = [m for m in models if m.endswith(".onnx")]
-    if family == "neuromorphic":
+    if family(base.family).workload == "spiking":
         if len(floats) != len(models):
-            raise SpaceError("A neuromorphic space converts float models to spiking networks: every model must be "
-                             "a float .onnx file")
+            raise SpaceError(f"A {base.family} space converts float models to spiking networks: every model must be "
+                             f"a float .onnx file")
         if any(k.startswith("compress.") for k in fields):
-            raise SpaceError("[space.compress] applies to int8 targets; a neuromorphic space varies [space.snn]")
+            raise SpaceError(f"[space.compress] applies to int8 targets; a {base.family} space varies [space.snn]")
         if not datasets:
-            raise SpaceError("A neuromorphic space needs datasets = [...]: spike counts, and so costs, follow the "
-                             "inputs")
+            raise SpaceError(f"A {base.family} space needs datasets = [...]: spike counts, and so costs, follow the "
+                             f"inputs")
     elif any(k.startswith("snn.") for k in fields):
-        raise SpaceError(f"[space.snn] applies to neuromorphic bases, not {family}")
+        raise SpaceError(f"[space.snn] applies to bases that run spiking networks, not {base.family}")
     for name in ("weight_bits", "epochs"):
         if f"compress.{name}" in fields and len(floats) != len(models):
             raise SpaceError(f"compress.{name} works on float models: every model must be a float .onnx file "
@@ -333,14 +345,49 @@ def _check_values(config, fields: dict, limit: int = 100_000) -> None:
                 raise SpaceError(f"Space field '{name}' = {value!r}: {e}") from None
 
 
+def sweepable_fields(config) -> dict[str, object]:
+    """Every field of a family's config a space (or a sweep command) can vary, by name, with its
+    current value: the dataclass's fields but ``name``, and a nested config's as ``table.field``
+    (``timing.dcache_bytes``). The one list every sweep takes its fields from."""
+    out = {}
+    for f in dataclasses.fields(config):
+        if f.name == "name" or not f.init:
+            continue
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            out.update({f"{f.name}.{g.name}": getattr(value, g.name) for g in dataclasses.fields(value) if g.init})
+        else:
+            out[f.name] = value
+    return out
+
+
+def _fields(base, given: dict, where: str) -> dict:
+    """A space's ``[space.fields]`` table checked against the base config's fields."""
+    known = [f.name for f in dataclasses.fields(base.config) if f.name != "name"]
+    fields = {}
+    for name, v in given.items():
+        if name not in known:
+            raise SpaceError(f"{where}: field '{name}' is not a field of {base.family} configs; known fields: "
+                             f"{', '.join(known)}")
+        sub = getattr(base.config, name)
+        if dataclasses.is_dataclass(sub) and isinstance(v, dict) and not {"from", "to"} <= set(v):
+            inner = [f.name for f in dataclasses.fields(sub)]
+            for k, sv in v.items():  # a nested table: [space.fields.timing]
+                if k not in inner:
+                    raise SpaceError(f"{where}: field '{name}.{k}' is not a field of {name}; known: {', '.join(inner)}")
+                fields[f"{name}.{k}"] = _values(f"{name}.{k}", sv)
+            continue
+        fields[name] = _values(name, v)
+    return fields
+
+
 def load_space(path: str | os.PathLike) -> Space:
-    """Read and check a space file.
+    """Read and check a space file (see :func:`make_space` for what it may hold).
 
     Raises
     ------
     SpaceError
-        A missing section, an unknown field (the message lists the known ones), a value the family
-        refuses, an unknown metric, method or dataset, or settings the models cannot take.
+        The file is missing or cannot be parsed, or :func:`make_space` refuses it.
     """
     p = Path(path)
     if not p.is_file():
@@ -349,37 +396,39 @@ def load_space(path: str | os.PathLike) -> Space:
         d = tomllib.loads(p.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise SpaceError(f"Space file '{p}' cannot be parsed: {e}") from None
+    return make_space(d, p.stem, p.parent, f"Space file '{p}'")
+
+
+def make_space(d: dict, name: str = "space", here: str | os.PathLike = ".", where: str = "Space") -> Space:
+    """Check a space given as the tables of a space file (``{"space": {...}, "constraints": {...},
+    "objectives": {...}}``) and make it; sweep commands build spaces this way too.
+
+    ``here`` is where relative model files are looked for besides the working folder.
+
+    Raises
+    ------
+    SpaceError
+        A missing section, an unknown field (the message lists the known ones), a value the family
+        refuses, an unknown metric, method or dataset, or settings the models cannot take.
+    """
+    here = Path(here)
     s = d.get("space")
     if not isinstance(s, dict) or "base" not in s:
-        raise SpaceError(f"Space file '{p}' needs a [space] table with base = \"FAMILY:PRESET\"")
+        raise SpaceError(f"{where} needs a [space] table with base = \"FAMILY:PRESET\"")
     base = resolve(s["base"])
     if base.config is None:
         raise SpaceError(f"Space base '{s['base']}' has no config to vary")
-    known = [f.name for f in dataclasses.fields(base.config) if f.name != "name"]
-    fields = {}
-    for name, v in (s.get("fields") or {}).items():
-        if name not in known:
-            raise SpaceError(f"Space field '{name}' is not a field of {base.family} configs; known fields: "
-                             f"{', '.join(known)}")
-        sub = getattr(base.config, name)
-        if dataclasses.is_dataclass(sub) and isinstance(v, dict) and not {"from", "to"} <= set(v):
-            inner = [f.name for f in dataclasses.fields(sub)]
-            for k, sv in v.items():  # a nested table: [space.fields.timing]
-                if k not in inner:
-                    raise SpaceError(f"Space field '{name}.{k}' is not a field of {name}; known: {', '.join(inner)}")
-                fields[f"{name}.{k}"] = _values(f"{name}.{k}", sv)
-            continue
-        fields[name] = _values(name, v)
+    fields = _fields(base, s.get("fields") or {}, where)
     _check_values(base.config, fields)
-    fields.update(_table_fields(s, "compress", COMPRESS, p))
-    fields.update(_table_fields(s, "snn", SNN, p))
+    fields.update(_table_fields(s, "compress", COMPRESS, where))
+    fields.update(_table_fields(s, "snn", SNN, where))
     if not fields:
-        raise SpaceError(f"Space file '{p}' varies nothing: add [space.fields] (or [space.compress], [space.snn])")
+        raise SpaceError(f"{where} varies nothing: add [space.fields] (or [space.compress], [space.snn])")
     models = s.get("models")
     if not models or not isinstance(models, list):
-        raise SpaceError(f"Space file '{p}' needs models = [\"kws\", ...]")
+        raise SpaceError(f"{where} needs models = [\"kws\", ...]")
     models = tuple(str(m) for m in models)
-    paths = tuple(_model_path(m, p.parent) for m in models)
+    paths = tuple(_model_path(m, here) for m in models)
     datasets = tuple(str(x) for x in s.get("datasets", ()))
     if datasets and len(datasets) not in (1, len(models)):
         raise SpaceError(f"Space datasets: give one for all models or one per model ({len(models)}), "
@@ -415,14 +464,17 @@ def load_space(path: str | os.PathLike) -> Space:
         raise SpaceError(f"Objective(s) {', '.join(sorted(set(minimize) & set(maximize)))} both minimized and "
                          f"maximized")
     if not minimize + maximize:
-        raise SpaceError(f"Space file '{p}' has no objectives: give [objectives] minimize and/or maximize")
-    _check_models(paths, fields, base.family, datasets, "accuracy" in set(cons) | set(minimize + maximize))
-    points = int(s.get("points", 100))
-    if points < 1:
-        raise SpaceError(f"Space points must be >= 1, got {points}")
+        raise SpaceError(f"{where} has no objectives: give [objectives] minimize and/or maximize")
+    _check_models(paths, fields, base, datasets, "accuracy" in set(cons) | set(minimize + maximize))
+    points = s.get("points", 100)
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise SpaceError(f"Space points must be a whole number >= 1, got {points!r}")
     samples = s.get("samples")
-    if samples is not None and (not isinstance(samples, int) or samples < 1):
+    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 1):
         raise SpaceError(f"Space samples must be a whole number >= 1, got {samples!r}")
     calibration = s.get("calibration")
-    return Space(s["base"], fields, models, method, points, cons, minimize, int(s.get("seed", 0)), p.stem,
-                 maximize, datasets, None if calibration is None else str(calibration), samples, paths)
+    seed = s.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise SpaceError(f"Space seed must be a whole number, got {seed!r}")
+    return Space(s["base"], fields, models, method, points, cons, minimize, seed, name, maximize, datasets,
+                 None if calibration is None else str(calibration), samples, paths)

@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
+from ..version import __version__
 from ..errors import MlaccelError
 
 __all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_hash", "Point"]
@@ -62,16 +62,25 @@ class Point:
 
 
 class Store:
-    """A results store at ``path`` (created if missing)."""
+    """A results store at ``path``: created if missing (``create``), or opened read-only
+    (``create=False``: listing, showing and reporting never write, so a store the user may not write
+    reads as well as any).
+    """
 
     def __init__(self, path: str | os.PathLike, create: bool = True):
         self.path = Path(path)
-        if not self.path.exists() and not create:
-            raise StoreError(f"No results store at '{self.path}'")
+        self.writable = create
+        if not create and not self.path.is_file():
+            raise StoreError(f"No results store at '{self.path}'" + (" (it is a folder)" if self.path.is_dir() else ""))
         try:
-            self.db = sqlite3.connect(self.path, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db = self._connect()
             tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.OperationalError as e:
+            if "not a database" in str(e) or not create:
+                raise StoreError(f"'{self.path}' is not a results store (SQLite says: {e}); it was left as it "
+                                 f"is") from None
+            raise StoreError(f"Results store '{self.path}' cannot be opened for writing ({e}); give a --store in a "
+                             f"folder you may write") from None
         except sqlite3.DatabaseError as e:
             raise StoreError(f"'{self.path}' is not a results store (SQLite says: {e}); it was left as it is") from None
         if tables and "meta" not in tables:
@@ -84,13 +93,40 @@ class Store:
             if version > SCHEMA_VERSION:
                 raise StoreError(f"'{self.path}' has results schema {version}, newer than this mlaccel's "
                                  f"{SCHEMA_VERSION}; upgrade mlaccel to read it (the file was left as it is)")
-        with self.db:
-            self.db.executescript(_SCHEMA)
-            if version < 2:  # schema 1 had no area column
-                self.db.execute("ALTER TABLE points ADD COLUMN area TEXT NOT NULL DEFAULT '{}'")
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        self.version = version
+        if not create:
+            if not tables:
+                raise StoreError(f"'{self.path}' is an empty file, not a results store")
+            return
+        try:
+            with self.db:
+                self.db.executescript(_SCHEMA)
+                if version < 2:  # schema 1 had no area column
+                    self.db.execute("ALTER TABLE points ADD COLUMN area TEXT NOT NULL DEFAULT '{}'")
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        except sqlite3.OperationalError as e:
+            raise StoreError(f"Results store '{self.path}' cannot be written ({e}); give another --store") from None
+        self.version = SCHEMA_VERSION
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.writable:
+            db = sqlite3.connect(self.path, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            return db
+        uri = self.path.resolve().as_uri()
+        try:
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
+            db.execute("SELECT name FROM sqlite_master").fetchall()
+            return db
+        except sqlite3.OperationalError:  # a WAL store in a folder we may not write: read it as it stands
+            return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
 
     def close(self) -> None:
+        if self.writable:
+            try:  # back to a rollback journal, so readers need no write access to the folder
+                self.db.execute("PRAGMA journal_mode=DELETE")
+            except sqlite3.OperationalError:
+                pass  # another process still has it open
         self.db.close()
 
     def sweep(self, name: str, digest: str, space: dict, resume: bool) -> int:
@@ -140,7 +176,8 @@ class Store:
             if row is None or row[0] is None:
                 return []
             sweep = int(row[0])
-        rows = self.db.execute("SELECT id, sweep, config, metrics, models, layers, feasible, config_hash, model_hash, "
-                               "code_version, area FROM points WHERE sweep=? ORDER BY id", (sweep,)).fetchall()
+        area = "area" if self.version >= 2 else "'{}'"
+        rows = self.db.execute(f"SELECT id, sweep, config, metrics, models, layers, feasible, config_hash, model_hash, "
+                               f"code_version, {area} FROM points WHERE sweep=? ORDER BY id", (sweep,)).fetchall()
         return [Point(r[0], r[1], json.loads(r[2]), json.loads(r[3]), json.loads(r[4]), json.loads(r[5]), bool(r[6]),
                       r[7], r[8], r[9], json.loads(r[10])) for r in rows]

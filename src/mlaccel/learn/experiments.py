@@ -147,12 +147,14 @@ class Curves:
 
 
 def _fit(net, x, y, xt, yt, epochs: int, lr: float, loss: str = "ce", l1: float = 0.0, l2: float = 0.0,
-         seed: int = 0) -> tuple[list, list, list]:
+         seed: int = 0, tick=None) -> tuple[list, list, list]:
     torch = require_torch()
     rng = np.random.default_rng(seed)
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=l2)
     tr, te, te_loss = [], [], []
     for _ in range(epochs):
+        if tick is not None:
+            tick()
         net.train()
         order = torch.tensor(rng.permutation(len(x)))
         for s in range(0, len(x), 32):
@@ -177,34 +179,75 @@ def _fit(net, x, y, xt, yt, epochs: int, lr: float, loss: str = "ce", l1: float 
     return tr, te, te_loss
 
 
+def _check_epochs(epochs) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise InputError(f"epochs must be a whole number >= 1, got {epochs!r}")
+
+
+def _ticker(progress, total: int, what: str):
+    """A callback that reports one more epoch of ``total`` to ``progress(done, total, what)``."""
+    if progress is None:
+        return None
+    count = [0]
+
+    def tick():
+        progress(count[0], total, what)
+        count[0] += 1
+    return tick
+
+
 def regularization(settings: dict | None = None, train_samples: int = 100, epochs: int = 60, width: int = 256,
-                   seed: int = 0) -> Curves:
+                   seed: int = 0, progress=None) -> Curves:
     """Train a 2x``width`` ReLU MLP on ``train_samples`` digits under each setting
-    (``{"name": {"dropout": p, "l1": a, "l2": b}}``), test on digits:test."""
+    (``{"name": {"dropout": p, "l1": a, "l2": b}}``), test on digits:test; ``progress(done, total,
+    what)`` once per epoch.
+
+    Raises
+    ------
+    InputError
+        Fewer than 10 samples, no epochs, a dropout outside [0, 1), or a negative penalty.
+    """
     if train_samples < 10:
         raise InputError(f"train_samples must be at least 10, got {train_samples}")
+    _check_epochs(epochs)
     settings = settings or {"none": {}, "dropout 0.5": {"dropout": 0.5}, "L2 0.01": {"l2": 1e-2},
                             "L1 0.001": {"l1": 1e-3}}
+    for name, s in settings.items():
+        if not 0 <= s.get("dropout", 0.0) < 1:
+            raise InputError(f"dropout must be in [0, 1), got {s['dropout']} ({name})")
+        for key in ("l1", "l2"):
+            if not 0 <= s.get(key, 0.0) < float("inf"):
+                raise InputError(f"{key.upper()} must be a finite number >= 0, got {s[key]} ({name})")
     x, y = _data(train_samples)
     xt, yt = _data(split="test")
     train, test, loss = {}, {}, {}
+    tick = _ticker(progress, epochs * len(settings), "training")
     with one_thread():
         for name, s in settings.items():
             net = _mlp(2, "relu", "he", dropout=s.get("dropout", 0.0), width=width, seed=seed)
             train[name], test[name], loss[name] = _fit(net, x, y, xt, yt, epochs, 1e-3, l1=s.get("l1", 0.0),
-                                                       l2=s.get("l2", 0.0), seed=seed)
+                                                       l2=s.get("l2", 0.0), seed=seed, tick=tick)
     return Curves(train, test, loss, f"{train_samples} training samples, 2 x {width} ReLU, Adam")
 
 
-def loss_comparison(epochs: int = 30, seed: int = 0) -> Curves:
-    """The same 2x64 sigmoid MLP trained with MSE on softmax outputs and with cross-entropy."""
+def loss_comparison(epochs: int = 30, seed: int = 0, progress=None) -> Curves:
+    """The same 2x64 sigmoid MLP trained with MSE on softmax outputs and with cross-entropy.
+
+    Raises
+    ------
+    InputError
+        No epochs.
+    """
+    _check_epochs(epochs)
     x, y = _data()
     xt, yt = _data(split="test")
     train, test, loss = {}, {}, {}
+    tick = _ticker(progress, 2 * epochs, "training")
     with one_thread():
         for name, kind in (("MSE (softmax)", "mse"), ("cross-entropy", "ce")):
             net = _mlp(2, "sigmoid", "xavier", seed=seed)
-            train[name], test[name], loss[name] = _fit(net, x, y, xt, yt, epochs, 1e-3, loss=kind, seed=seed)
+            train[name], test[name], loss[name] = _fit(net, x, y, xt, yt, epochs, 1e-3, loss=kind, seed=seed,
+                                                       tick=tick)
     return Curves(train, test, loss, "2 x 64 sigmoid MLP, Adam 1e-3")
 
 

@@ -10,20 +10,13 @@ from rich.table import Table
 
 from ..compress.report import layer_figures
 from ..graph import Graph, Op
-from ..stats import Stats
 from ..lower import lower
+from ..stats import Stats
+from ..units import fmt_count, fmt_energy, fmt_seconds
 
-__all__ = ["model_table", "profile_table", "speedup_table", "summary_line", "fmt_count", "fmt_shape",
-           "fmt_seconds", "fmt_energy", "COLUMNS", "Column", "compression_table", "short_label"]
-
-
-def fmt_count(n: float) -> str:
-    """``12.5M``, ``640``, ``2.7k``: compact counts for tables."""
-    n = float(n)
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(n) >= size:
-            return f"{n / size:.3g}{unit}"
-    return f"{n:.0f}"
+__all__ = ["model_table", "profile_table", "speedup_table", "summary_line", "run_title", "scalesim_table", "fmt_count",
+           "fmt_shape", "fmt_seconds", "fmt_energy", "COLUMNS", "Column", "compression_table", "short_label", "pct",
+           "eval_line"]
 
 
 def fmt_shape(shape) -> str:
@@ -54,28 +47,28 @@ def _quant(t) -> str:
     q = t.quant
     if q is None:
         return t.dtype.name
-    return q.describe() if q.per_axis else f"s={q.s:.3g} zp={q.zp}"
+    return q.describe() if q.per_axis else f"{q.s:.3g}/{q.zp}"
 
 
 def model_table(graph: Graph, title: str = "") -> Table:
-    """Per-op table: type, shapes, output quantization, MACs and parameters, with totals."""
+    """Per-op table: type, shapes, output quantization, MACs and parameters, with totals; it fits 80
+    columns (long op names are shortened, attributes wrap, numbers never do)."""
     t = _table(title or escape(graph.name))
-    t.add_column("#", justify="right")
+    t.add_column("#", justify="right", no_wrap=True)
     t.add_column("op", footer="total", no_wrap=True)
     t.add_column("input", style="dim", no_wrap=True)
     t.add_column("output", no_wrap=True)
     t.add_column("attrs", style="dim", overflow="fold")
-    t.add_column("out quant", style="dim", overflow="fold")
+    t.add_column("scale/zp", style="dim", no_wrap=True)
     macs = [item.macs for item in lower(graph).items]
     params = [sum(x.nbytes for x in op.inputs if x is not None and x.is_constant) for op in graph.ops]
-    t.add_column("MACs", justify="right", footer=fmt_count(sum(macs)))
-    t.add_column("params (B)", justify="right", footer=fmt_count(sum(params)))
+    t.add_column("MACs", justify="right", footer=fmt_count(sum(macs)), no_wrap=True)
+    t.add_column("param B", justify="right", footer=fmt_count(sum(params)), no_wrap=True)
     for op, m, p in zip(graph.ops, macs, params):
         x = op.input(0)
         out = op.outputs[0]
-        t.add_row(str(op.index), op.type, fmt_shape(x.shape) if x is not None else "-",
-                  fmt_shape(out.shape), _attrs(op), _quant(out),
-                  fmt_count(m) if m else "", fmt_count(p) if p else "")
+        t.add_row(str(op.index), _SHORT_OPS.get(op.type, op.type), fmt_shape(x.shape) if x is not None else "-",
+                  fmt_shape(out.shape), _attrs(op), _quant(out), fmt_count(m) if m else "", fmt_count(p) if p else "")
     return t
 
 
@@ -129,6 +122,16 @@ COLUMNS: dict[str, Column] = {
     "instructions": Column("instr", lambda s, t: fmt_count(s.extra.get("instructions", 0)), _extra_sum("instructions")),
     "cpi": Column("CPI", lambda s, t: f"{s.extra.get('cpi', 0):.2f}", _cpi_footer),
     "cfu_ops": Column("CFU ops", lambda s, t: fmt_count(s.extra.get("cfu_ops", 0)), _extra_sum("cfu_ops")),
+    "neurons": Column("neurons", lambda s, t: fmt_count(s.extra["neurons"]) if "neurons" in s.extra else "",
+                      _extra_sum("neurons")),
+    "cores": Column("cores", lambda s, t: str(s.extra.get("cores", "")), lambda o, t: str(o[-1].extra.get("cores", ""))
+                    if o else ""),
+    "events": Column("events", lambda s, t: fmt_count(s.extra["events"]) if "events" in s.extra else "",
+                     _extra_sum("events")),
+    "synops": Column("synops", lambda s, t: fmt_count(s.extra["synops"]) if "synops" in s.extra else "",
+                     _extra_sum("synops")),
+    "spikes": Column("spikes", lambda s, t: fmt_count(s.extra["spikes"]) if "spikes" in s.extra else "",
+                     _extra_sum("spikes")),
 }
 
 
@@ -180,35 +183,60 @@ def speedup_table(ops: list[Stats], total: Stats, baseline: list[Stats], title: 
     return t
 
 
-def fmt_seconds(x: float) -> str:
-    """``1.25 ms``, ``40.2 us``: a compact time."""
-    for unit, size in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
-        if abs(x) >= size:
-            return f"{x / size:.3g} {unit}"
-    return "0" if x == 0 else f"{x / 1e-9:.3g} ns"
-
-
-def fmt_energy(pj: float) -> str:
-    """``4.53 mJ``, ``188 uJ``: a compact energy from picojoules."""
-    for unit, size in (("J", 1e12), ("mJ", 1e9), ("uJ", 1e6), ("nJ", 1e3)):
-        if abs(pj) >= size:
-            return f"{pj / size:.3g} {unit}"
-    return "0" if pj == 0 else f"{pj:.3g} pJ"
-
-
 def summary_line(total: Stats) -> str:
-    """One short line of a timed run's totals: cycles, stalls, time and clock, utilization, energy."""
-    parts = [f"{total.cycles:,} cycles"]
-    if total.stall_cycles:
-        parts[0] += f" ({total.stall_cycles / total.cycles:.0%} stall)"
+    """One short line of a run's totals per inference: cycles and stalls, time and clock,
+    utilization, energy; MACs and parameters where no time is modeled."""
+    if not total.cycles and not total.seconds:
+        return (f"{fmt_count(total.macs)} MACs, {fmt_count(total.param_bytes)} B of parameters (no time modeled)"
+                + (f", {fmt_energy(total.energy_total_pj)}" if total.energy_pj else ""))
+    parts = []
+    if total.cycles:
+        parts.append(f"{total.cycles:,} cycles")
+        if total.stall_cycles:
+            parts[0] += f" ({total.stall_cycles / total.cycles:.0%} stall)"
     if total.seconds:
-        clock = total.cycles / total.seconds / 1e6
-        parts.append(f"{fmt_seconds(total.seconds)} @ {clock:.4g} MHz")
+        clock = f" @ {total.cycles / total.seconds / 1e6:.4g} MHz" if total.cycles else ""
+        parts.append(f"{fmt_seconds(total.seconds)}{clock}")
     if total.utilization is not None:
         parts.append(f"util {total.utilization:.1%}")
     if total.energy_pj:
         parts.append(fmt_energy(total.energy_total_pj))
     return ", ".join(parts)
+
+
+def run_title(result, model_name: str) -> str:
+    """A run table's title: model, target, batch, and the run's own time beside what preparing the
+    target took (compiling kernels, building firmware: once per process)."""
+    per = result.wall_seconds / max(result.batch, 1)
+    text = (f"{model_name} on {result.target}, batch {result.batch}: {fmt_seconds(result.wall_seconds)} run "
+            f"({fmt_seconds(per)} per inference)")
+    if result.prepare_seconds >= 1e-3:
+        text += f", {fmt_seconds(result.prepare_seconds)} to prepare"
+    return text + " on this machine"
+
+
+def scalesim_table(layers, rows, title: str) -> Table:
+    """SCALE-Sim's COMPUTE_REPORT columns per layer (``rows`` from
+    :func:`mlaccel.hw.systolic.scalesim.compute_report`)."""
+    t = Table(title=title, title_justify="left")
+    for col in ("layer", "Total Cycles", "Overall Util %", "Mapping Eff %", "Compute Util %"):
+        t.add_column(col, justify="right" if col != "layer" else "left")
+    for layer, row in zip(layers, rows):
+        t.add_row(escape(layer.name), f"{row[2]:,}", f"{row[4]:.1f}", f"{row[5]:.1f}", f"{row[6]:.1f}")
+    return t
+
+
+def pct(a: float | None) -> str:
+    """A fraction as a percentage with one decimal; an em dash for None."""
+    return "—" if a is None else f"{100 * a:.1f}%"
+
+
+def eval_line(model_name: str, r) -> str:
+    """One line of an :class:`~mlaccel.verify.accuracy.EvalResult`: accuracy, samples, agreement, time."""
+    line = f"{model_name} on {r.target}: top-1 {pct(r.accuracy)} of {r.samples} ({r.dataset})"
+    if r.agreement is not None:
+        line += f"; agreement with the reference kernels {pct(r.agreement)}"
+    return line + f"  [{r.seconds:.2f} s]"
 
 
 def compression_table(graph: Graph, title: str = "") -> Table:

@@ -16,7 +16,7 @@ from ..kernels.floating import FLOAT_KERNELS
 from .convert import SpikingNet
 from .neurons import run_neurons
 
-__all__ = ["SimResult", "simulate", "samples_for", "encode", "fanout", "ENCODERS"]
+__all__ = ["SimResult", "simulate", "samples_for", "encode", "fanout", "ENCODERS", "run_budget", "check_budget"]
 
 ENCODERS = ("direct", "rate", "ttfs")
 
@@ -113,18 +113,67 @@ def samples_for(net: SpikingNet, x: np.ndarray) -> np.ndarray:
     return x
 
 
+def run_budget(net: SpikingNet, samples: int, timesteps: int) -> tuple[int, int]:
+    """What a simulation would hold and do: ``(bytes, multiply-accumulates)``. The readout is kept
+    for every step and sample; each chunk holds every layer's currents for all its steps."""
+    from ..lower import lower
+
+    items = lower(net.graph).items
+    widest = max((it.outputs[0].size for it in items if it.outputs), default=1)
+    classes = net.graph.ops[net.output_op].outputs[0].size
+    per_chunk = max(1, CHUNK // max(timesteps, 1)) * timesteps
+    held = 4 * timesteps * samples * classes + 4 * 4 * per_chunk * widest * (len(items) + 1)
+    return held, timesteps * samples * sum(it.macs for it in items)
+
+
+MAX_BYTES = 4 << 30  # a simulation holding more is refused before it starts
+MAX_MACS = 10 ** 12  # about an hour of float kernels on one core
+
+
+def check_budget(net: SpikingNet, samples: int, timesteps: int) -> None:
+    """Refuse a simulation that would hold more than :data:`MAX_BYTES` or compute more than
+    :data:`MAX_MACS` multiply-accumulates, with its estimate and what to lower.
+
+    Raises
+    ------
+    InputError
+        The run is too large.
+    """
+    held, macs = run_budget(net, samples, timesteps)
+    if held > MAX_BYTES or macs > MAX_MACS:
+        raise InputError(f"Simulating {samples:,} sample(s) for {timesteps:,} time steps would hold about "
+                         f"{held / 2**30:,.1f} GiB and compute {macs:.2g} MACs (limits: {MAX_BYTES / 2**30:g} GiB, "
+                         f"{MAX_MACS:.0e} MACs); use fewer time steps, or fewer samples (--limit)")
+
+
 def simulate(net: SpikingNet, x: np.ndarray, timesteps: int | None = None, encoder: str = "direct",
-             seed: int = 0) -> SimResult:
+             seed: int = 0, progress=None) -> SimResult:
     """Run ``net`` on samples ``x`` (shaped for the model's input, or of its size) for ``timesteps``
-    steps (default: the network's own)."""
+    steps (default: the network's own); ``progress(done, total, what)`` after each chunk of samples.
+
+    Raises
+    ------
+    InputError
+        No time steps, samples that do not fit the input, or a run too large to hold
+        (:func:`check_budget`).
+    """
     timesteps = timesteps if timesteps is not None else net.timesteps
     if timesteps is None:
         raise InputError(f"Network '{net.source}' does not say how many time steps it runs; give timesteps")
-    cur = encode(samples_for(net, x), timesteps, encoder, seed)
+    x = samples_for(net, x)
+    if isinstance(timesteps, (int, np.integer)) and timesteps > 0:
+        check_budget(net, len(x), int(timesteps))
+    cur = encode(x, timesteps, encoder, seed)
     t, n = cur.shape[:2]
     # Chunks of samples keep each layer's (steps x samples) currents in cache.
     size = max(1, CHUNK // t)
-    parts = [_run_chunk(net, cur[:, i:i + size], encoder != "direct") for i in range(0, n, size)]
+    parts = []
+    for i in range(0, n, size):
+        if progress is not None:
+            progress(i, n, f"samples {i + 1}-{min(i + size, n)} of {n}")
+        parts.append(_run_chunk(net, cur[:, i:i + size], encoder != "direct"))
+    if progress is not None:
+        progress(n, n, "done")
     scores = np.concatenate([p[0] for p in parts], axis=1)
 
     def per_inference(k: int) -> dict:

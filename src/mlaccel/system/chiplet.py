@@ -13,6 +13,8 @@ bits between dies at an energy per bit.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from math import exp, pi, sqrt
 
@@ -22,11 +24,14 @@ __all__ = ["murphy_yield", "negative_binomial_yield", "dies_per_wafer", "die_cos
            "ChipletComparison", "AMD_EPYC"]
 
 
+MIN_DIE_MM2 = 1.0  # below this a die is mostly its seal ring, scribe and pads: no chiplet is that small
+
+
 def _check(area_mm2: float, d0: float) -> None:
-    if not area_mm2 > 0:
-        raise InputError(f"Die area must be > 0 mm^2, got {area_mm2}")
-    if not d0 > 0:
-        raise InputError(f"Defect density must be > 0 per cm^2, got {d0}")
+    if not (area_mm2 > 0 and math.isfinite(area_mm2)):
+        raise InputError(f"Die area must be a finite number > 0 mm^2, got {area_mm2}")
+    if not (d0 > 0 and math.isfinite(d0)):
+        raise InputError(f"Defect density must be a finite number > 0 per cm^2, got {d0}")
 
 
 def murphy_yield(area_mm2: float, d0_per_cm2: float) -> float:
@@ -102,8 +107,13 @@ def compare(area_mm2: float, chiplets: int, d0_per_cm2: float, wafer_cost: float
     larger for its die-to-die interface; packaging per package and per chiplet."""
     if not isinstance(chiplets, int) or chiplets < 1:
         raise InputError(f"chiplets must be a positive integer, got {chiplets!r}")
-    if overhead < 0:
-        raise InputError(f"overhead must be >= 0, got {overhead}")
+    if not (overhead >= 0 and math.isfinite(overhead)):
+        raise InputError(f"overhead must be a finite number >= 0, got {overhead}")
+    if not (wafer_cost > 0 and math.isfinite(wafer_cost)):
+        raise InputError(f"wafer cost must be a finite number > 0, got {wafer_cost}")
+    if area_mm2 / chiplets * (1 + overhead) < MIN_DIE_MM2:
+        raise InputError(f"{chiplets:,} chiplets of a {area_mm2:g} mm^2 design are {area_mm2 / chiplets:.3g} mm^2 each, "
+                         f"below the {MIN_DIE_MM2:g} mm^2 a die needs for its pads and seal ring; use fewer chiplets")
     mono = die_cost(area_mm2, d0_per_cm2, wafer_cost, model, alpha)
     part = die_cost(area_mm2 / chiplets * (1 + overhead), d0_per_cm2, wafer_cost, model, alpha)
     return ChipletComparison(mono, part, chiplets, mono.cost + package_cost,

@@ -78,8 +78,17 @@ class ScalingPoint:
 
 
 def scaling(from_nm: float = 45, to_nm: float = 7) -> list[ScalingPoint]:
-    """Every node of the table from ``from_nm`` (the reference) to ``to_nm``, either direction."""
+    """Every node of the table from ``from_nm`` (the reference, the older and larger node) to ``to_nm``.
+
+    Raises
+    ------
+    InputError
+        A node the table lacks, or ``to_nm`` larger than ``from_nm`` (scaling runs from old to new).
+    """
     a, b = node(from_nm), node(to_nm)
+    if b.nm > a.nm:
+        raise InputError(f"Scaling runs from an older node to a newer one: --from {from_nm:g} nm is newer than "
+                         f"--to {to_nm:g} nm; swap them (--from {to_nm:g} --to {from_nm:g})")
     lo, hi = sorted((a.nm, b.nm))
     nodes = sorted((n for n in NODES.values() if lo <= n.nm <= hi), key=lambda n: -n.nm if a.nm > b.nm else n.nm)
     out = []

@@ -14,11 +14,11 @@ import numpy as np
 
 from ..errors import MlaccelError
 from ..kernels import is_float_op
-from ..model.zoo import GoldenCase, check_value, golden_cases, golden_input, models_dir
+from ..model.zoo import GoldenCase, check_value
 from ..session import Model, Result
 
-__all__ = ["Agreement", "against_tflm", "against_onnxruntime", "against_oracle", "golden_set", "against_goldens",
-           "same_outputs", "bit_equal", "FLOAT_RTOL"]
+__all__ = ["Agreement", "ReferenceAgreement", "agreement_with_reference", "against_tflm", "against_onnxruntime",
+           "against_oracle", "golden_set", "against_goldens", "same_outputs", "bit_equal", "FLOAT_RTOL"]
 
 FLOAT_RTOL = 1e-5  # float32 outputs agree with ONNX Runtime to this, relative to the output's magnitude
 
@@ -133,20 +133,19 @@ def against_oracle(model: Model, inputs: list[np.ndarray], result: Result) -> tu
     return against_tflm(model, inputs, result), "TFLite-Micro"
 
 
-def golden_set(model: Model, root: Path | None = None) -> tuple[list[GoldenCase], np.ndarray]:
-    """The cases of ``goldens.json`` for this model's file, and their inputs stacked as a batch.
+def golden_set(model: Model) -> tuple[list[GoldenCase], np.ndarray]:
+    """The cases of ``goldens.json`` for this model's file, and their inputs stacked as a batch
+    (:attr:`Model.goldens`).
 
     Raises
     ------
     MlaccelError
         The model is not one of the shipped files, or has no goldens.
     """
-    root = root or models_dir()
-    src = Path(model.source) if isinstance(model.source, (str, Path)) else None
-    cases = [c for c in golden_cases(root) if src is not None and (root / c.model).resolve() == src.resolve()]
-    if not cases:
-        raise MlaccelError(f"No golden cases for '{model.graph.name}' in {root / 'goldens.json'}")
-    return cases, np.stack([golden_input(c, model.inputs[0], root) for c in cases])
+    gold = model.goldens
+    if gold is None:
+        raise MlaccelError(f"No golden cases for '{model.graph.name}': goldens.json covers the shipped models only")
+    return gold
 
 
 def against_goldens(cases: list[GoldenCase], outputs: np.ndarray) -> Agreement:
@@ -161,6 +160,31 @@ def against_goldens(cases: list[GoldenCase], outputs: np.ndarray) -> Agreement:
         elif first is None:
             first = i
     return Agreement(len(cases), equal, first)
+
+
+@dataclass(frozen=True)
+class ReferenceAgreement:
+    """How a run whose outputs follow the hardware compares with the reference kernels on the same
+    inputs: the fraction of samples whose top-1 class agrees, and whether every output is bit-exact."""
+
+    top1: float
+    bit_exact: bool
+    samples: int
+
+    def as_dict(self) -> dict:
+        return {"top1_agreement": self.top1, "bit_exact": self.bit_exact, "samples": self.samples}
+
+
+def agreement_with_reference(model: Model, inputs: list[np.ndarray], result: Result) -> ReferenceAgreement:
+    """Run ``inputs`` on the reference kernels and compare with ``result`` (for a family that is not
+    exact, such as analog crossbars with noise)."""
+    from .accuracy import top1_agreement
+
+    ref = model.run(*inputs)
+    y, r = np.asarray(result.outputs[0]), np.asarray(ref.outputs[0])
+    if result.batch == 1 and y.shape == tuple(model.outputs[0].shape):
+        y, r = y[None], r[None]
+    return ReferenceAgreement(top1_agreement(y, r), same_outputs(result, ref), result.batch)
 
 
 def same_outputs(a: Result, b: Result) -> bool:

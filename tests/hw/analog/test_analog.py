@@ -137,29 +137,36 @@ def test_float_model_and_too_wide_weights_are_refused(tmp_path):
         model.run(np.zeros(model.inputs[0].shape, np.int8), target=AnalogConfig(weight_bits=4, cell_bits=2))
 
 
-def test_sweep_api_gives_accuracy_with_labels_and_agreement_without():
+def test_sweep_api_gives_accuracy_with_labels_and_agreement_without(tmp_path):
     torch = pytest.importorskip("torch")  # noqa: F841
     from mlaccel.compress.flows import calibration_samples, from_torch
     from mlaccel.compress.quantize import quantize
     from mlaccel.compress.recipes import train_recipe
     from mlaccel.data import load_dataset
-    from mlaccel.dse.sweeps import analog_sweep, parse_values
+    from mlaccel.dse.store import Store
+    from mlaccel.dse.sweeps import field_sweep, parse_values
 
     g = from_torch(train_recipe("digits-mlp", epochs=3), np.zeros((1, 1, 8, 8), np.float32))
     model = Model(quantize(g, calibration_samples("digits", g)))
     test = load_dataset("digits").take(150)
-    s = analog_sweep(model, "adc_bits", parse_values("3..8"), "analog:isaac", data=test)
+    s = field_sweep(model, "adc_bits", parse_values("3..8"), "analog:isaac", data=test)
     assert s.metric == "accuracy" and [p.value for p in s.points] == [3, 4, 5, 6, 7, 8]
     assert s.points[-1].mean == pytest.approx(s.reference)  # 8 bits: lossless, so the reference's accuracy
     assert s.points[0].mean < s.points[-1].mean
-    assert s.points[0].energy_pj < s.points[-1].energy_pj
-    noisy = analog_sweep(model, "prog_noise", [0.1], "analog:isaac", data=test, draws=3)
+    assert s.points[0].energy_pj < s.points[-1].energy_pj and 0 < s.points[0].adc_share < 1
+    store = tmp_path / "noise.sqlite"
+    noisy = field_sweep(model, "prog_noise", [0.1], "analog:isaac", data=test, draws=3, store=store)
     assert noisy.points[0].draws == 3 and noisy.points[0].std >= 0
-    kws = mlaccel.load(model_path("kws"))
-    x = random_inputs(kws.inputs, np.random.default_rng(0), batch=4)[0]
-    a = analog_sweep(kws, "adc_bits", [8], "analog:isaac", inputs=x)
+    db = Store(store, create=False)  # the points are a sweep like any other: results and report read them
+    assert len(db.points(noisy.sweep)) == 3 and {p.config["seed"] for p in db.points()} == {0, 1, 2}
+    db.close()
+    a = field_sweep("kws", "adc_bits", [8], "analog:isaac")
     assert a.metric == "agreement" and a.points[0].mean == 1.0 and a.reference is None
+    assert a.inputs == "its 12 golden inputs"
+    stuck = field_sweep("kws", "stuck_off", [0.0, 0.2], "analog:isaac", samples=4)
+    assert stuck.points[1].mean <= stuck.points[0].mean == 1.0
     assert parse_values("0.02,0.05") == [0.02, 0.05] and parse_values("1,2,4") == [1, 2, 4]
+    assert parse_values("true,false") == [True, False] and parse_values("ws,os") == ["ws", "os"]
 
 
 def test_cli_isaac_sweep_and_run(tmp_path):
@@ -173,10 +180,12 @@ def test_cli_isaac_sweep_and_run(tmp_path):
     assert "12 golden inputs" in r.output and plot.stat().st_size > 1000
     r = runner.invoke(app, ["analog", "sweep", "kws", "--adc-bits", "8", "--json"])
     assert json.loads(r.output)["points"][0]["mean"] == 1.0
-    for args, match in ((["--adc-bits", "3..4", "--cell-bits", "1,2"], "exactly one parameter"),
-                        (["--adc-bits", "x"], "--adc-bits must be 'A..B'"),
+    for args, match in ((["--adc-bits", "3..4", "--cell-bits", "1,2"], "exactly one field of analog:isaac"),
+                        (["--adc-bits", "x"], "'adc_bits' must be an integer"),
+                        (["--adc-bits", "9..3"], "runs backwards"),
                         (["--cell-bits", "3"], "'cell_bits' (3) must divide"),
-                        (["--adc-bits", "8", "-t", "systolic:edge-16x16-os"], "needs an analog target")):
+                        (["--adc-bits", "8", "-t", "systolic:edge-16x16-os"], "'--adc-bits' is not a field of systolic"),
+                        (["--adc-bitz", "8"], "'--adc-bitz' is not a field of analog configs")):
         r = runner.invoke(app, ["analog", "sweep", "kws", *args], env={"COLUMNS": "200"})
         assert r.exit_code == 1 and match in " ".join(r.output.split()), (args, r.output)
     r = runner.invoke(app, ["run", "kws", "-t", "analog:isaac"], env={"COLUMNS": "100"})

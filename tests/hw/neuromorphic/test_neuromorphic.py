@@ -74,16 +74,46 @@ def test_running_an_ann_on_a_neuromorphic_target_points_to_snn():
 
 
 def test_energy_follows_the_events_of_a_real_run(trained_net_and_run):
-    from mlaccel.snn.energy import snn_cost
+    from mlaccel.dse.snn_sweep import chip_backends
+    from mlaccel.targets import make_backend
 
     net, res = trained_net_and_run
-    short, full = snn_cost(net, res, "neuromorphic:loihi", 4), snn_cost(net, res, "neuromorphic:loihi")
+    loihi = make_backend(resolve("neuromorphic:loihi"))
+    short, full = loihi.cost(net, res, 4), loihi.cost(net, res)
     assert short.synops == pytest.approx(res.total_synops(4)) and full.synops == pytest.approx(res.total_synops())
     assert full.energy_pj["synops"] == pytest.approx(23.6 * res.total_synops())
-    tn = snn_cost(net, res, "neuromorphic:truenorth")
+    tn = make_backend(resolve("neuromorphic:truenorth")).cost(net, res)
     assert tn.total_pj == pytest.approx(26.0 * res.total_synops()) and tn.latency_s == pytest.approx(8e-3)
-    with pytest.raises(TargetError, match="priced on neuromorphic targets"):
-        snn_cost(net, res, "systolic:edge-16x16-os")
+    with pytest.raises(TargetError, match="priced on targets that run them"):
+        chip_backends(["systolic:edge-16x16-os"])
+
+
+def test_a_network_runs_through_the_session_and_the_cli(trained_net_and_run, tmp_path):
+    """``mlaccel run NET.nir --target neuromorphic:loihi`` and Model.run take the backend's path."""
+    import json
+
+    import mlaccel
+    from mlaccel.data import load_dataset
+    from mlaccel.snn.nir_io import write_nir
+
+    net, res = trained_net_and_run
+    from dataclasses import replace
+
+    path = tmp_path / "net.nir"
+    write_nir(replace(net, timesteps=8), path)
+    m = mlaccel.load(path)
+    assert m.workload == "spiking"
+    x = load_dataset("digits").x[:64]
+    r = m.run(x, target="neuromorphic:loihi", timesteps=8)
+    assert np.allclose(r.outputs[0], res.scores[-1], rtol=1e-5, atol=1e-5)
+    assert r.total.energy_total_pj == pytest.approx(r.extra["chip"].total_pj)
+    assert r.total.seconds == pytest.approx(r.extra["chip"].latency_s) and r.family.workload == "spiking"
+    with pytest.raises(TargetError, match="is a spiking network; it runs on neuromorphic:loihi"):
+        m.run(x, target="systolic:edge-16x16-os")
+    out = CliRunner().invoke(app, ["run", str(path), "--target", "neuromorphic:loihi", "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert doc["target"] == "neuromorphic:loihi" and doc["chip"]["synops"] > 0
 
 
 @pytest.fixture(scope="module")

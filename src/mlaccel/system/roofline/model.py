@@ -23,7 +23,7 @@ from ...graph import Graph
 from ...lower import Gemm, Move, Window, lower
 from .catalog import Device, RooflineError
 
-__all__ = ["OpLoad", "RooflinePoint", "Roofline", "loads_of_graph", "loads_of_layers", "gemm_traffic", "roofline",
+__all__ = ["OpLoad", "RooflinePoint", "Roofline", "loads_of_graph", "loads_of_layers", "loads_of_model", "gemm_traffic", "roofline",
            "BYTES", "TPU_V1_APPS", "tpu_v1_check"]
 
 BYTES = {"int8": 1, "int8_sparse": 1, "fp8": 1, "fp16": 2, "bf16": 2, "tf32": 4, "fp32": 4}
@@ -73,6 +73,23 @@ def loads_of_graph(graph: Graph, batch: int = 1) -> list[OpLoad]:
             kind = "pool" if isinstance(item, Window) else item.kind
             out.append(OpLoad(item.label, kind, float(item.lane_ops * batch), in_elems=ins, out_elems=outs))
     return out
+
+
+def loads_of_model(model: str, batch: int = 1) -> list[OpLoad]:
+    """A model's loads: ``resnet50`` (the 54-layer topology), a float ``.onnx`` file, or any model
+    :func:`mlaccel.load` takes (a ``.tflite`` file, a shipped model's short name)."""
+    from ... import session
+
+    if model == "resnet50":
+        from ...hw.systolic.topologies import resnet50
+
+        return loads_of_layers(resnet50(), batch)
+    m = session.load(model)
+    if str(m.source).lower().endswith(".onnx"):
+        from ...compress.flows import from_onnx
+
+        return loads_of_graph(from_onnx(m.source), batch)
+    return loads_of_graph(m.graph, batch)
 
 
 def loads_of_layers(layers, batch: int = 1) -> list[OpLoad]:
