@@ -114,6 +114,45 @@ set_mcycle:                   # mcycle is writable in M-mode: write it, read it 
     csrw mcycle, a0
     csrr a0, mcycle
     ret
+    .global minstret_back         # csrw, then read: the next instruction reads the value written
+minstret_back:
+    csrw minstret, a0
+    csrr a0, minstret
+    ret
+    .global minstret_swap         # csrrw returns the old value; the next instruction reads the new one
+minstret_swap:
+    csrrw a1, minstret, a0
+    csrr a0, minstret
+    ret
+    .global mcycle_back
+mcycle_back:
+    csrw mcycle, a0
+    csrr a0, mcycle
+    ret
+    .global minstreth_back
+minstreth_back:
+    csrw minstreth, a0
+    csrr a0, minstreth
+    ret
+    .global mcycleh_back
+mcycleh_back:
+    csrw mcycleh, a0
+    csrr a0, mcycleh
+    ret
+    .global minstret_wrap_low, minstret_wrap_high
+minstret_wrap_low:            # minstret = 2^32 - 1 with minstreth = 0: read back, then the carry
+    csrw minstreth, zero
+    li t0, -1
+    csrw minstret, t0
+    csrr a0, minstret
+    ret
+minstret_wrap_high:
+    csrw minstreth, zero
+    li t0, -1
+    csrw minstret, t0
+    csrr a1, minstret         # reads 2^32 - 1 and retires: minstret wraps into minstreth
+    csrr a0, minstreth
+    ret
     .global unknown_csr
 unknown_csr:
     csrr a0, 0x7c0
@@ -190,6 +229,19 @@ def test_each_cause_traps_to_the_handler(trapping, func, args, cause, tval):
 def test_writing_a_read_only_csr_is_illegal(m, trapping, func):
     m.call(func, 1)
     assert log(m)[0] == 2
+
+
+@pytest.mark.parametrize("func", ["minstret_back", "minstret_swap", "mcycle_back", "minstreth_back", "mcycleh_back"])
+@pytest.mark.parametrize("value", [0, 1000, 0xFFFFFFFF])
+def test_the_instruction_after_a_counter_write_reads_the_value_written(m, func, value):
+    # The privileged spec: a value written to minstret (mcycle, and their high halves) is the value
+    # the following instruction reads; the writing instruction's own increment is suppressed.
+    assert m.call(func, value) == value
+
+
+def test_minstret_wraps_into_minstreth(m):
+    assert m.call("minstret_wrap_low") == 0xFFFFFFFF
+    assert m.call("minstret_wrap_high") == 1
 
 
 def test_csrs_read_and_write(m):

@@ -19,6 +19,11 @@ faults trap to the handler; otherwise the loop stops and returns the fault's sta
 read-only CSR (address bits 11:10 = 3: ``cycle``, ``instret``, ``mhartid``, ...) is an illegal
 instruction. A trap or ``mret`` flushes the pipeline (``branch_penalty`` cycles).
 
+Counters: ``cycle`` reads the cycles before the reading instruction, ``instret`` the instructions
+retired before it. A write to ``mcycle``, ``minstret`` or their high halves takes effect after the
+writing instruction completes, and its value is what the next instruction reads: the writer's own
+increment is suppressed, as the privileged specification says of ``minstret``.
+
 Registers hold unsigned 32-bit values in int64. The loop returns to Python for custom-0 (CFU)
 instructions when the CFU is not compiled, the host's return ``ebreak``, faults without a handler
 and the instruction limit; the Python side (:mod:`.machine`) handles those and resumes.
@@ -114,6 +119,7 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
     n_divs = counters[_C_DIVS]
     status = 3
     while instret < limit:
+        c_start = cycles  # what `cycle` reads: the cycles before this instruction
         cause = -1  # the exception this instruction raises, if any
         tval = np.int64(0)
         off = pc - base
@@ -381,8 +387,8 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
                 ok = True
                 idx, hi = _csr_index(csr)
                 if idx >= 0:
-                    visible = counters[idx] if idx > 1 else (cycles if idx == 0 else instret)
-                    visible = visible - state[S_COUNTER_OFFSET + idx]
+                    read = counters[idx] if idx > 1 else (c_start if idx == 0 else instret)
+                    visible = read - state[S_COUNTER_OFFSET + idx]
                     old = (visible >> 32) & M32 if hi else visible & M32
                 elif csr == 0x300:
                     old = (state[S_MSTATUS] & 0x88) | 0x1800
@@ -419,10 +425,13 @@ def run(mem, base, regs, state, counters, timing, itags, dtags, limit, cfu_fn, c
                         else:
                             new = old & ~src & M32
                         if idx >= 0:
-                            visible = counters[idx] if idx > 1 else (cycles if idx == 0 else instret)
-                            cur = visible - state[S_COUNTER_OFFSET + idx]
+                            # The written value is what the next instruction reads: the writing
+                            # instruction's own increment is suppressed (privileged spec, Zicntr).
+                            read = counters[idx] if idx > 1 else (c_start if idx == 0 else instret)
+                            cur = read - state[S_COUNTER_OFFSET + idx]
                             want = ((new << 32) | (cur & M32)) if hi else ((cur >> 32 << 32) | new)
-                            state[S_COUNTER_OFFSET + idx] = visible - want
+                            after = counters[idx] if idx > 1 else (cycles if idx == 0 else instret + 1)
+                            state[S_COUNTER_OFFSET + idx] = after - want
                         elif csr == 0x300:
                             state[S_MSTATUS] = new & 0x88
                         elif csr == 0x304:
