@@ -76,42 +76,51 @@ def fmt_si(v: float, unit: str) -> str:
     return f"{v:.3g} {unit}".rstrip()
 
 
-def axis_scale(values, quantity: str) -> tuple[float, str]:
-    """The factor to divide ``values`` by and the unit label, so the largest reads between 1 and 1000."""
+def _compact(x: float) -> str:
+    """Up to three significant digits, no trailing zeros, thousands separated: 0.25, 2, 50, 1,500."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{float(f'{x:.3g}'):g}"
+
+
+def axis_scale(values, quantity: str, log: bool = False) -> tuple[float, str]:
+    """The factor to divide ``values`` by and the unit label: the largest reads between 1 and 1000 on
+    a linear axis; on a log axis the geometric middle of the range does."""
     finite = [abs(float(v)) for v in values if v is not None and math.isfinite(float(v)) and v != 0]
     if not finite:
         return UNITS[quantity][-1]
-    return _pick(max(finite), quantity)
+    ref = math.sqrt(min(finite) * max(finite)) if log else max(finite)
+    return _pick(ref, quantity)
 
 
-_QUANTITY = {"energy_pj": "energy_pj", "latency_s": "seconds", "edp": None, "cycles": "count", "area_mm2": None,
-             "accuracy": None}
+_QUANTITY = {"energy_pj": "energy_pj", "latency_s": "seconds", "cycles": "count"}
 
 
 def readable_axis(axis, values, metric: str, label: str) -> None:
     """Label a matplotlib axis (``ax.xaxis`` or ``ax.yaxis``) of ``metric`` with a readable unit and
-    tick labels that do not crowd: energy in µJ or mJ rather than ``2x10^10 pJ``, accuracy in %.
+    tick labels that do not crowd: energy in µJ or mJ rather than ``2x10^10 pJ``, time in ms, counts
+    with k or M, accuracy in %. Call it after the axis's scale is set.
 
     ``label`` is the quantity's name without its unit (``"energy"``).
     """
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
     quantity = _QUANTITY.get(metric)
     log = axis.get_scale() == "log"
-    if metric == "accuracy":
-        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.4g}"))
-        axis.set_label_text(f"{label} (%)")
+    factor, unit = 1.0, ""
+    if metric in ("accuracy", "agreement"):
+        factor, unit = 0.01, "%"
     elif quantity is not None:
-        factor, unit = axis_scale(values, quantity)
-        axis.set_major_formatter(FuncFormatter(lambda v, _: _number(v / factor)))
-        axis.set_label_text(f"{label} ({unit})" if unit else label)
-    else:
-        axis.set_major_formatter(FuncFormatter(lambda v, _: _number(v)))
-        axis.set_label_text(label)
+        factor, unit = axis_scale(values, quantity, log)
+    axis.set_major_formatter(FuncFormatter(lambda v, _: _compact(v / factor)))
+    axis.set_label_text(f"{label} ({unit})" if unit else label)
     if log:
-        from matplotlib.ticker import LogLocator
-
-        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=8))
-        axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        finite = [abs(float(v)) for v in values if v is not None and math.isfinite(float(v)) and v > 0]
+        decades = math.log10(max(finite) / min(finite)) if finite else 1.0
+        subs = (1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,)
+        axis.set_major_locator(LogLocator(base=10, subs=subs, numticks=12))
+        axis.set_minor_formatter(NullFormatter())
     else:
         axis.set_major_locator(MaxNLocator(nbins=6))

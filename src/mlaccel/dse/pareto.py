@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..units import readable_axis
+
 __all__ = ["pareto_mask", "pareto_plot", "front_of", "known", "LABELS"]
 
-LABELS = {"latency_s": "latency (s)", "energy_pj": "energy (pJ)", "area_mm2": "area (mm^2)", "edp": "EDP (pJ s)",
-          "cycles": "cycles", "accuracy": "accuracy (top-1)"}
+# Each metric's name on an axis; its unit is chosen from the values (mlaccel.units.readable_axis).
+LABELS = {"latency_s": "latency", "energy_pj": "energy", "area_mm2": "area (mm²)", "edp": "EDP (pJ·s)",
+          "cycles": "cycles", "accuracy": "top-1 accuracy", "agreement": "top-1 agreement"}
 
 
 def pareto_mask(values: np.ndarray) -> np.ndarray:
@@ -33,6 +36,14 @@ def front_of(points: list, objectives: tuple, maximize: tuple = ()) -> np.ndarra
         return np.zeros(0, bool)
     sign = np.array([-1.0 if m in maximize else 1.0 for m in objectives])
     return pareto_mask(np.array([[p.metrics[m] for m in objectives] for p in points]) * sign)
+
+
+def _scale(metric: str, values: list) -> str:
+    """Log where the values span more than a factor of 10 (so a single decade keeps several ticks)."""
+    pos = [v for v in values if v and v > 0]
+    if metric in ("accuracy", "agreement") or not pos or max(pos) / min(pos) < 10:
+        return "linear"
+    return "log"
 
 
 def pareto_plot(points: list, objectives: tuple, path, title: str = "", maximize: tuple = ()) -> int:
@@ -66,11 +77,13 @@ def pareto_plot(points: list, objectives: tuple, path, title: str = "", maximize
         if len(objectives) == 2:  # with a third objective the front is not a line in this plane
             ax.plot(vals[front, 0][order], vals[front, 1][order], "k-", lw=0.8, alpha=0.6)
         if color is not None:
-            fig.colorbar(sc, ax=ax, label=LABELS.get(objectives[2], objectives[2]))
-    for axis, m in ((ax.set_xscale, objectives[0]), (ax.set_yscale, objectives[1])):
-        axis("linear" if m == "accuracy" else "log")
-    ax.set_xlabel(LABELS.get(objectives[0], objectives[0]))
-    ax.set_ylabel(LABELS.get(objectives[1], objectives[1]))
+            bar = fig.colorbar(sc, ax=ax)
+            readable_axis(bar.ax.yaxis, vals[:, 2], objectives[2], LABELS.get(objectives[2], objectives[2]))
+    for set_scale, axis, i in ((ax.set_xscale, ax.xaxis, 0), (ax.set_yscale, ax.yaxis, 1)):
+        m = objectives[i]
+        values = [p.metrics[m] for p in points]
+        set_scale(_scale(m, values))
+        readable_axis(axis, values, m, LABELS.get(m, m))
     ax.legend(fontsize=8)
     ax.set_title(title)
     fig.tight_layout()

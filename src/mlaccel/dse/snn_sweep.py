@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import InputError, TargetError
 from ..targets import family, make_backend, resolve
+from ..units import readable_axis
 from .compare import ANN_TARGET, AnnCost, ann_cost
 from .space import make_space
 from .store import Store
@@ -193,10 +194,12 @@ def snn_sweep_plot(sweep: SnnSweep, path, title: str = "") -> None:
     ax.set_xlabel("time steps T")
     ax.set_ylabel("accuracy (%)")
     ax.legend(fontsize=8)
+    energies = [p.energy_pj[c] for p in sweep.points for c in sweep.chips]
     for c in sweep.chips:
-        ax2.plot(ts, [p.energy_pj[c] / 1e6 for p in sweep.points], "o-", label=c)
+        ax2.plot(ts, [p.energy_pj[c] for p in sweep.points], "o-", label=c)
     if sweep.ann is not None:
-        ax2.axhline(sweep.ann.energy_pj / 1e6, color="grey", ls="--", lw=1, label=f"ANN int8 on {sweep.ann.target}")
+        energies.append(sweep.ann.energy_pj)
+        ax2.axhline(sweep.ann.energy_pj, color="grey", ls="--", lw=1, label=f"ANN int8 on {sweep.ann.target}")
     m = sweep.matching()
     if m is not None:
         ax2.axvline(m.timesteps, color="green", ls=":", lw=1, label=f"T = {m.timesteps}: ANN accuracy - 1 point")
@@ -204,7 +207,7 @@ def snn_sweep_plot(sweep: SnnSweep, path, title: str = "") -> None:
     ax2.set_xticks(ts, [str(t) for t in ts])
     ax2.set_yscale("log")
     ax2.set_xlabel("time steps T")
-    ax2.set_ylabel("energy per inference (uJ)")
+    readable_axis(ax2.yaxis, energies, "energy_pj", "energy per inference")
     ax2.legend(fontsize=7)
     fig.suptitle(title or f"{sweep.model}: when do spikes pay?")
     fig.tight_layout()

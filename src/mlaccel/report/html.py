@@ -13,6 +13,9 @@ import io
 
 import numpy as np
 
+from ..units import fmt_energy, fmt_seconds, readable_axis
+from .dse import METRIC_FORMATS, constraint_text
+
 __all__ = ["sweep_html", "run_html"]
 
 _STYLE = """
@@ -99,7 +102,7 @@ def _layer_bars(rows: list, title: str) -> str:
     fig, ax = plt.subplots(figsize=(9, 3.2))
     x = np.arange(len(rows))
     ax.bar(x, [r[1] for r in rows], color="#4C72B0")
-    ax.set_ylabel("cycles")
+    readable_axis(ax.yaxis, [r[1] for r in rows], "cycles", "cycles")
     ax.set_xlabel("layer")
     ax2 = ax.twinx()
     ax2.plot(x, [100 * (r[3] or 0) for r in rows], "o-", color="#DD8452", ms=3)
@@ -111,7 +114,7 @@ def _layer_bars(rows: list, title: str) -> str:
 
 def sweep_html(store_path, sweep: int | None = None) -> str:
     """The report of one sweep (default: the latest) in a results store."""
-    from ..dse.pareto import front_of, known, pareto_plot
+    from ..dse.pareto import LABELS, front_of, known, pareto_plot
     from ..dse.store import Store
 
     db = Store(store_path, create=False)
@@ -130,13 +133,14 @@ def sweep_html(store_path, sweep: int | None = None) -> str:
     on_front = {p.id for p, f in zip(ok, front_of(ok, objectives, maximize)) if f}
     body = [f'<p class="note">Sweep {sid} ({_e(runs[sid][1])}, started {_e(runs[sid][2])}) of '
             f"<code>{_e(doc.get('base'))}</code> on {_e(', '.join(doc.get('models', [])))}: {len(points):,} points, "
-            f"{len(ok):,} meet the constraints {_e(doc.get('constraints') or 'none')}, {len(on_front)} on the Pareto "
+            f"{len(ok):,} meet the constraints ({_e(constraint_text(doc.get('constraints') or {}))}), {len(on_front)} on the Pareto "
             f"front of {_e(', '.join(objectives))}.</p>"]
     pairs = [(objectives[i], objectives[j]) for i in range(len(objectives)) for j in range(i + 1, len(objectives))]
     for a, b in pairs or [("latency_s", "energy_pj")]:
-        src = _file_png(lambda buf, a=a, b=b: pareto_plot(points, (a, b), buf, title=f"{a} against {b}",
-                                                          maximize=maximize))
-        body.append(f'<h2>Pareto: {_e(a)} against {_e(b)}</h2><img alt="Pareto front {_e(a)} {_e(b)}" src="{src}">')
+        what = f"{LABELS.get(a, a)} against {LABELS.get(b, b)}"
+        src = _file_png(lambda buf, a=a, b=b, what=what: pareto_plot(points, (a, b), buf, title=what,
+                                                                     maximize=maximize))
+        body.append(f'<h2>Pareto: {_e(what)}</h2><img alt="Pareto front {_e(a)} {_e(b)}" src="{src}">')
     if ok:
         chosen = [p for p in ok if p.id in on_front] or ok
         best = min(chosen, key=lambda p: p.metrics["edp"])
@@ -157,7 +161,7 @@ def sweep_html(store_path, sweep: int | None = None) -> str:
     fields = list(points[0].config)
     metrics = [m for m in points[0].metrics if any(p.metrics.get(m) is not None for p in points)]
     rows = [[(str(p.id), p.id)] + [p.config[f] for f in fields]
-            + [_metric_cell(p.metrics.get(m)) for m in metrics] + ["yes" if p.feasible else "no"]
+            + [_metric_cell(m, p.metrics.get(m)) for m in metrics] + ["yes" if p.feasible else "no"]
             for p in points]
     body.append("<h2>Every point (click a column to sort)</h2>")
     body.append(_table(["point"] + fields + metrics + ["feasible"], rows, table_id="points",
@@ -165,9 +169,12 @@ def sweep_html(store_path, sweep: int | None = None) -> str:
     return _page(f"Design sweep: {runs[sid][1]}", "".join(body))
 
 
-def _metric_cell(v) -> tuple:
-    """A sortable table cell; an unknown value sorts first."""
-    return ("-", -1e308) if v is None else (f"{v:.4g}", v)
+def _metric_cell(metric: str, v) -> tuple:
+    """A sortable table cell in a readable unit; an unknown value sorts first."""
+    if v is None:
+        return "-", -1e308
+    shown = METRIC_FORMATS[metric][1](v) if metric in METRIC_FORMATS else f"{v:.4g}"
+    return shown, v
 
 
 def run_html(result, model_name: str) -> str:
@@ -175,7 +182,7 @@ def run_html(result, model_name: str) -> str:
     ops = result.ops
     t = result.total
     body = [f'<p class="note">{_e(model_name)} on <code>{_e(result.target)}</code>: {t.macs:,} MACs, '
-            f"{t.cycles:,} cycles, {t.seconds * 1e6:,.1f} us, {t.energy_total_pj / 1e6:,.3f} uJ per inference.</p>"]
+            f"{t.cycles:,} cycles, {fmt_seconds(t.seconds)}, {fmt_energy(t.energy_total_pj)} per inference.</p>"]
     if any(s.cycles for s in ops):
         rows = [[s.op, s.cycles, s.energy_total_pj, s.utilization] for s in ops]
         body.append(f'<img alt="per layer" src="{_layer_bars(rows, model_name)}">')

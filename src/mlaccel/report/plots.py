@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from ..stats import Stats
+from ..units import readable_axis
 
 __all__ = ["layer_plot"]
 
@@ -32,8 +33,8 @@ def layer_plot(ops: list[Stats], path: str | os.PathLike, title: str = "") -> No
     fig, ax = plt.subplots(figsize=(max(8, 0.32 * len(ops) + 2), 5))
     ax.bar(x, compute, color="#4C72B0", label="compute cycles")
     ax.bar(x, stall, bottom=compute, color="#DD8452", label="DRAM stall cycles")
-    ax.set_ylabel("cycles")
     ax.set_xticks(list(x), labels, rotation=90, fontsize=7)
+    readable_axis(ax.yaxis, [s.cycles for s in ops], "cycles", "cycles")
     ax2 = ax.twinx()
     ax2.plot(list(x), util, "o-", color="#55A868", markersize=3, label="array utilization")
     ax2.set_ylabel("utilization (%)")
