@@ -203,5 +203,5 @@ def model_samples(model, *, files=(), data: "str | Dataset | None" = None, uint8
     count = random if limit is None else min(random, limit)
     rng = np.random.default_rng(seed)
     arrays = tuple(random_input(t, count, rng) for t in model.inputs)
-    what = f"{count} random input(s) (seed {seed})"
+    what = f"one random input (seed {seed})" if count == 1 else f"{count} random inputs (seed {seed})"
     return Samples(arrays, "random", what, notes=(f"no data given: using {what}",))

@@ -58,11 +58,12 @@ def test_bad_input_writes_nothing(tmp_path, cnn_onnx):
                        "--finetune applies to float .onnx"),
                       (("train", "digits-mlp", "--out", model), "--force"),
                       (("quantize", model, "--calib", "digits", "--out", tmp_path / "x.onnx"), "unknown model type"),
-                      (("eval", model, "--data", "digits", "--target", "soc:baseline"), "mlaccel quantize"),(("quantize", model, "--calib", bad, "--out", tmp_path / "x.tflite"), "NaN"),
+                      (("eval", model, "--data", "digits", "--target", "soc:baseline"), "mlaccel quantize"),
+                      (("quantize", model, "--calib", bad, "--out", tmp_path / "x.tflite"), "NaN"),
                       (("prune", model, "--sparsity", "2:2", "--out", tmp_path / "x.onnx"), "N:M"),
                       (("prune", model, "--sparsity", "1.2", "--out", tmp_path / "x.onnx"), "(0, 1)"),
                       (("quantize", tmp_path / "nope.onnx", "--calib", "digits", "--out", tmp_path / "x.tflite"),
-                       "No such")]:
+                       "does not exist")]:
         r = _run(*args)
         assert r.exit_code == 1 and msg in r.output, r.output
     assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -176,7 +176,7 @@ def test_nsga2_search_and_the_results_commands(tmp_path):
     r = runner.invoke(app, ["results", "export", str(store), "--csv", str(out)])
     assert r.exit_code == 0 and len(out.read_text().splitlines()) == 26
     r = runner.invoke(app, ["results", "list", str(tmp_path / "missing.sqlite")], terminal_width=200)
-    assert r.exit_code != 0 and "No results store" in r.output
+    assert r.exit_code != 0 and "does not exist" in r.output
 
 
 def test_sparse_configs_are_priced_by_running_the_model(tmp_path):

@@ -137,5 +137,5 @@ def test_bad_graphs_name_the_node(tmp_path):
     bad.write_bytes(b"\x89HDF\r\n not really")
     with pytest.raises(InputError, match="'.*broken.nir' is not a readable NIR file"):
         read_nir(bad)
-    with pytest.raises(InputError, match="No such NIR file"):
+    with pytest.raises(InputError, match="Network file .* does not exist"):
         read_nir(tmp_path / "missing.nir")

@@ -71,7 +71,8 @@ class Store:
         self.path = Path(path)
         self.writable = create
         if not create and not self.path.is_file():
-            raise StoreError(f"No results store at '{self.path}'" + (" (it is a folder)" if self.path.is_dir() else ""))
+            raise StoreError(f"Results store '{self.path}' " + ("is a folder, not a file" if self.path.is_dir()
+                                                                else "does not exist"))
         try:
             self.db = self._connect()
             tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}

@@ -62,7 +62,7 @@ def read_onnx(path: str | os.PathLike, input_shapes: dict[str, tuple] | None = N
     """
     p = Path(path)
     if not p.is_file():
-        raise ModelFileError(f"No such ONNX model: '{p}'")
+        raise ModelFileError(f"Model file '{p}' does not exist")
     return parse_onnx(p.read_bytes(), name=p.stem, input_shapes=input_shapes)
 
 

@@ -17,6 +17,7 @@ from ..model.zoo import LABELS, golden_cases, golden_input, models_dir
 from ..targets import family
 from ..verify.check import against_goldens, golden_set, same_outputs
 from ..units import fmt_count, fmt_energy, fmt_seconds
+from .tables import _table
 
 __all__ = ["GoldenRow", "golden_rows", "golden_table", "accelerator_rows", "accelerator_table", "kws_story",
            "NEXT_STEPS", "ACCELERATORS"]
@@ -75,7 +76,7 @@ def golden_rows(progress=None) -> list[GoldenRow]:
 
 
 def golden_table(rows: list[GoldenRow]) -> Table:
-    table = Table(title="Goldens from CFU Playground / TFLite-Micro, reproduced", title_justify="left")
+    table = _table("Goldens from CFU Playground / TFLite-Micro, reproduced", footer=False)
     for col in ("model", "ops", "MACs", "params B", "goldens", "ms/inf"):
         table.add_column(col, justify="left" if col == "model" else "right", no_wrap=True)
     for r in rows:
@@ -116,7 +117,7 @@ def accelerator_rows(progress=None) -> list[tuple]:
 
 
 def accelerator_table(rows: list[tuple]) -> Table:
-    t = Table(title="vww on modeled systolic arrays and analog crossbars", title_justify="left")
+    t = _table("vww on modeled systolic arrays and analog crossbars", footer=False)
     for col in ("target", "cycles", "stall", "time", "util", "energy", "same"):
         t.add_column(col, justify="left" if col == "target" else "right", no_wrap=True)
     for target, tot, same in rows:

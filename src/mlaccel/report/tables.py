@@ -135,9 +135,9 @@ COLUMNS: dict[str, Column] = {
 }
 
 
-def _table(title: str) -> Table:
+def _table(title: str, footer: bool = True) -> Table:
     # No rules between columns, one space each side: eight columns of numbers fit in 80 characters.
-    return Table(title=title, title_justify="left", show_footer=True, box=None, pad_edge=False, padding=(0, 1),
+    return Table(title=title, title_justify="left", show_footer=footer, box=None, pad_edge=False, padding=(0, 1),
                  header_style="bold")
 
 

@@ -196,7 +196,7 @@ def read_nir(path: str | os.PathLike) -> SpikingNet:
     """Read a NIR file into a :class:`SpikingNet` (see :func:`from_nir`)."""
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"No such NIR file: '{p}'")
+        raise InputError(f"Network file '{p}' does not exist")
     try:
         graph = _nir().read(p, type_check=False)  # our import checks shapes; NIR 1.0 mistypes groups
     except Exception as e:  # h5py and nir raise many kinds on a damaged file

@@ -126,8 +126,8 @@ def run_budget(net: SpikingNet, samples: int, timesteps: int) -> tuple[int, int]
     return held, timesteps * samples * sum(it.macs for it in items)
 
 
-MAX_BYTES = 4 << 30  # a simulation holding more is refused before it starts
-MAX_MACS = 10 ** 12  # about an hour of float kernels on one core
+MAX_BYTES = 1 << 30  # a simulation holding more is refused before it starts
+MAX_MACS = 10 ** 11  # about a minute of float kernels (2.5-6 GMAC/s measured on this machine)
 
 
 def check_budget(net: SpikingNet, samples: int, timesteps: int) -> None:

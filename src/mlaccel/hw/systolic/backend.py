@@ -47,14 +47,22 @@ class SystolicBackend:
         self.name = f"systolic:{config.name}"
         notes = (self.tech.sram_note(config.sram_bytes(b)) for b in ("ifmap", "filter", "ofmap"))
         self._notes = list(dict.fromkeys(n for n in notes if n))
+        self._wrapped: list[str] = []  # layers whose sums can overflow the configured accumulators
         self.sparse = config.sparse
         # Costs that follow each run's zeros are averaged over the samples (Model.run merges chunks).
         self.data_dependent_stats = self.sparse.activations != "none"
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """Caveats of the configuration, and of layers that cannot use its sparse support."""
-        return tuple(dict.fromkeys(self._notes))
+        """Caveats of the configuration, of layers that cannot use its sparse support, and of layers
+        whose sums can wrap in accumulators narrower than TFLite-Micro's 32 bits."""
+        wrapped = []
+        if self._wrapped:
+            shown = ", ".join(dict.fromkeys(self._wrapped[:4])) + (", ..." if len(self._wrapped) > 4 else "")
+            wrapped = [f"{len(set(self._wrapped))} layer(s) ({shown}) can exceed the {self.config.acc_bits}-bit "
+                       f"accumulators (Config field 'acc_bits') and wrap as the hardware's would: outputs may differ "
+                       f"from the reference kernels (--check compares them with TFLite-Micro)"]
+        return tuple(dict.fromkeys(self._notes + wrapped))
 
     def begin(self, batch: int) -> None:
         """Nothing carries over between runs: every cost comes from the closed form."""
@@ -73,7 +81,10 @@ class SystolicBackend:
             if isinstance(item, Window) and item.function == "depthwise" and not self.sparse.is_dense:
                 stats = dataclasses.replace(stats, extra=dict(stats.extra, sparse="depthwise"))
                 self._notes.append("DEPTHWISE_CONV_2D layers run dense: the column-FIR mode has no sparse support")
-        return _Prepared(kernel, stats, self._wrap_bits(kernel.params), sparse)
+        wrap_bits = self._wrap_bits(kernel.params)
+        if wrap_bits is not None:
+            self._wrapped.append(item.label)
+        return _Prepared(kernel, stats, wrap_bits, sparse)
 
     def price(self, item: WorkItem) -> Stats | None:
         """The item's costs without running it; None for a GEMM on a sparse array (its costs follow
