@@ -21,22 +21,22 @@ MLACCEL_BENCH_QUICK=1 runs the MLP only, trained for fewer epochs, and one timin
 from __future__ import annotations
 
 import dataclasses
-import os
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
-from mlaccel.verify.accuracy import evaluate
 from mlaccel.compress.flows import calibration_samples, from_torch
-from mlaccel.compress.recipes import train_recipe
+from mlaccel.compress.recipes import torch_to_onnx, train_recipe
 from mlaccel.data import load_dataset
-from mlaccel.session import Model
 from mlaccel.snn import Neuron, convert, simulate
 from mlaccel.dse.snn_sweep import snn_sweep
 from mlaccel.snn.train import TrainConfig, train_snn
 from reference_vs_tflm import busy_core  # this folder's other benchmark; the script's folder is on sys.path
+from verdict import QUICK, Verdict
 
-QUICK = os.environ.get("MLACCEL_BENCH_QUICK") == "1"
+VERDICT = Verdict()
 STEPS = (4, 8, 16, 32, 64)
 ANCHOR = {4: 0.926, 8: 0.954, 16: 0.970}  # the issue's IF emulation, digits MLP (ANN 97.0%)
 ANCHOR_ZERO_RESET_PEAK = 0.961
@@ -45,12 +45,14 @@ TRAIN_TARGET_S = 60.0
 CHIPS = ("neuromorphic:loihi", "neuromorphic:truenorth")
 
 
-def sweep_table(recipe: str, train, test) -> bool:
-    graph = from_torch(train_recipe(recipe, epochs=5 if QUICK else 30), np.zeros((1, 1, 8, 8), np.float32))
-    calib = calibration_samples("digits", graph)
-    ann_acc = evaluate(Model(graph), test).accuracy
-    net = convert(graph, calib)
-    s = snn_sweep(net, test, STEPS, CHIPS, ann_graph=graph, ann_accuracy=ann_acc, calib=calib)
+def sweep_table(recipe: str, train, test, tmp: Path) -> None:
+    module = train_recipe(recipe, epochs=5 if QUICK else 30)
+    graph = from_torch(module, np.zeros((1, 1, 8, 8), np.float32))
+    path = tmp / f"{recipe}.onnx"
+    path.write_bytes(torch_to_onnx(module, np.zeros((1, 1, 8, 8), np.float32)))
+    net = convert(graph, calibration_samples("digits", graph))
+    s = snn_sweep(path, "digits", STEPS, CHIPS)  # the design-space engine; calibration: digits' training split
+    ann_acc = s.ann_accuracy
     print(f"\n{recipe}: ANN {100 * ann_acc:.1f}% (float), {s.ann.energy_pj / 1e6:.3g} uJ per inference as int8 on "
           f"{s.ann.target}")
     print("| T | accuracy | anchor | spikes | synops | Loihi uJ | TrueNorth uJ | Loihi / ANN | Loihi cores | "
@@ -70,15 +72,15 @@ def sweep_table(recipe: str, train, test) -> bool:
     else:
         print(f"T = {m.timesteps} reaches the ANN within 1 point: SNN / ANN energy = "
               + ", ".join(f"{c.split(':')[1]} {m.energy_pj[c] / s.ann.energy_pj:.2f}x" for c in CHIPS))
-    print(f"target: within 1 point of the ANN by T = 32: {100 * at32.accuracy:.1f}% vs {100 * ann_acc:.1f}% "
-          f"-> {'met' if ok else 'MISSED'}")
+    # The quick run trains its ANN for a few epochs only: the gap it sees is not the full run's.
+    VERDICT.target(f"{recipe} within 1 point of the ANN by T = 32", ok,
+                   f"{100 * at32.accuracy:.1f}% vs {100 * ann_acc:.1f}%", quick=False)
     if recipe == "digits-mlp":
         zero = dataclasses.replace(net, neurons={k: Neuron(reset="zero") for k in net.neurons})
         r = simulate(zero, test.x, STEPS[-1])
         peak = max(float(np.mean(r.predictions(t) == test.y)) for t in STEPS)
         print(f"reset to zero (membranes from 0): peak {100 * peak:.1f}% over T = {', '.join(map(str, STEPS))} "
               f"(anchor {100 * ANCHOR_ZERO_RESET_PEAK:.1f}%)")
-    return ok
 
 
 def trained(train, test) -> bool:
@@ -89,7 +91,8 @@ def trained(train, test) -> bool:
     print(f"\ntrained SNN (64-128-10, LIF beta 0.9, fast-sigmoid surrogate, T = 8): "
           f"{100 * np.mean(r.predictions() == test.y):.1f}% on {test.name}, {r.total_spikes():,.0f} spikes per "
           f"inference; training {took:.1f} s / {TRAIN_TARGET_S:.0f} s = {took / TRAIN_TARGET_S:.2f}")
-    return took < TRAIN_TARGET_S
+    VERDICT.target(f"surrogate-gradient training in under {TRAIN_TARGET_S:.0f} s", took < TRAIN_TARGET_S,
+                   f"{took:.1f} s")
 
 
 def speed(train, test, busy: bool) -> bool:
@@ -106,18 +109,21 @@ def speed(train, test, busy: bool) -> bool:
     where = "another process busy" if busy else "quiet"
     print(f"simulation, {recipe}, {len(x)} images at T = 32 ({where}): {best:.2f} s / {SPEED_TARGET_S:.0f} s = "
           f"{best / SPEED_TARGET_S:.2f}")
-    return best < SPEED_TARGET_S
+    VERDICT.target(f"simulation of {len(x)} images at T = 32 in under {SPEED_TARGET_S:.0f} s ({where})",
+                   best < SPEED_TARGET_S, f"{best:.2f} s")
 
 
 def main() -> None:
     train, test = load_dataset("digits:train"), load_dataset("digits")
-    ok = [sweep_table(r, train, test) for r in (("digits-mlp",) if QUICK else ("digits-mlp", "digits-cnn"))]
-    ok.append(trained(train, test))
+    with tempfile.TemporaryDirectory() as tmp:
+        for recipe in ("digits-mlp",) if QUICK else ("digits-mlp", "digits-cnn"):
+            sweep_table(recipe, train, test, Path(tmp))
+    trained(train, test)
     print()
-    ok.append(speed(train, test, busy=False))
+    speed(train, test, busy=False)
     with busy_core():
-        ok.append(speed(train, test, busy=True))
-    print("\nall targets met" if all(ok) else "\nsome targets missed")
+        speed(train, test, busy=True)
+    VERDICT.finish()
 
 
 if __name__ == "__main__":

@@ -14,11 +14,13 @@ import numpy as np
 
 import mlaccel
 from mlaccel.model.zoo import golden_cases, golden_input, models_dir
+from verdict import Verdict  # this folder's helper; the script's folder is on sys.path
 
 VERILATOR_HZ = 1e6  # upper bound quoted for a Verilator run of the full CFU Playground SoC
 
 
 def main() -> None:
+    verdict = Verdict()
     root = models_dir()
     name = "mlperf_tiny/kws_ref_model.tflite"
     model = mlaccel.load(root / name)
@@ -36,6 +38,9 @@ def main() -> None:
         ok = res.outputs[0].reshape(-1).tolist() == case.tflm_output
         print(f"{target:14} {dt:7.2f} {cycles:>12,} {instr:>13,} {instr / dt / 1e6:7.1f} {cycles / dt / 1e6:10.1f} "
               f"{cycles / dt / VERILATOR_HZ:11.0f}x {str(ok):>7}")
+        verdict.target(f"{target} golden bit-exact", ok, str(ok))
+        verdict.target(f"{target} >= 20 M instructions/s", instr / dt >= 20e6, f"{instr / dt / 1e6:.1f} MIPS")
+    verdict.finish()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from mlaccel.hw.systolic import SystolicConfig, map_gemm, simulate_gemm
 from mlaccel.hw.systolic.memory import gemm_traffic, stall_cycles
 from mlaccel.hw.systolic.scalesim import compute_report, run_scalesim, scalesim_config_text
 from mlaccel.hw.systolic.topologies import resnet50, topology_csv
+from verdict import Verdict  # this folder's helper; the script's folder is on sys.path
 
 SAMPLE = ["conv5_3_a", "conv5_3_b", "conv5_3_c"]  # a few ResNet-50 layers SCALE-Sim finishes quickly
 
@@ -63,7 +64,9 @@ def main() -> None:
         rows, dt = closed_form(layers, df)
         total += dt
         print(f"  {df}: {sum(r[2] for r in rows):>13,} cycles (SCALE-Sim mode)  in {dt * 1e3:7.2f} ms")
-    print(f"  closed form, all three dataflows: {total * 1e3:.2f} ms  (target: well under 1000 ms)")
+    verdict = Verdict()
+    verdict.target("the closed form of ResNet-50 in all three dataflows in under 1000 ms", total < 1.0,
+                   f"{total * 1e3:.2f} ms")
 
     sample = [l for l in layers if l.name in SAMPLE]
     if Path(args.scalesim_python).exists():
@@ -73,6 +76,7 @@ def main() -> None:
             same = theirs == [r[2] for r in rows]
             print(f"  SCALE-Sim 3.0.0 {df} on {', '.join(SAMPLE)}: {their_s:.2f} s; ours {ours_s * 1e6:.0f} us; "
                   f"cycles equal: {same}; speed ratio {their_s / ours_s:,.0f}x")
+            verdict.target(f"{df} cycles equal SCALE-Sim's", same, str(same))
     else:
         print(f"  SCALE-Sim not found at {args.scalesim_python}; see tools/make_scalesim_oracles.py")
 
@@ -84,6 +88,7 @@ def main() -> None:
         dt = time.perf_counter() - t0
         assert np.array_equal(run.out, a @ b)
         print(f"  cycle-stepped 8x8 {df}: {run.cycles:,} cycles, {run.pe_cycles / dt / 1e6:.1f} M PE-cycles/s")
+    verdict.finish()
 
 
 if __name__ == "__main__":

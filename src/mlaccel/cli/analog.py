@@ -72,13 +72,23 @@ def sweep(
 
     t = resolve(target)
     fields = sweepable_fields(t.config)
-    given = _field_options(ctx.args, fields, t.family)
-    if len(given) != 1:
-        raise InputError(f"Give exactly one field of {t.name} to sweep, e.g. --adc-bits 3..10 or --stuck-off 0,0.01 "
-                         f"(see --help)"
-                         + (f"; got {len(given)}: {', '.join(flag_of(f) for f in given)}" if given else ""))
-    (parameter, text), = given.items()
-    values = parse_values(text, flag_of(parameter))
+    given = {name: parse_values(text, flag_of(name)) for name, text in _field_options(ctx.args, fields,
+                                                                                        t.family).items()}
+    several = [name for name, values in given.items() if len(values) > 1]
+    if len(several) > 1 or (not several and len(given) != 1):
+        raise InputError(f"Give one field of {t.name} to sweep, with its values (e.g. --adc-bits 3..10 or --stuck-off "
+                         f"0,0.01), and any others with one value each to set them"
+                         + (f"; {', '.join(flag_of(f) for f in several)} all have several values" if several else ""))
+    parameter = several[0] if several else next(iter(given))
+    values = given.pop(parameter)
+    if given:  # fields set to one value: the base the sweep starts from
+        from ..dse.space import with_fields
+
+        import dataclasses
+
+        cfg = with_fields(t.config, {k: v[0] for k, v in given.items()})
+        label = ", ".join(f"{k}={v[0]}" for k, v in given.items())
+        t = type(t)(t.family, dataclasses.replace(cfg, name=f"{t.config.name} ({label})"))
     positive(draws, "--draws")
     positive(limit, "--limit")
     positive(samples, "--samples")

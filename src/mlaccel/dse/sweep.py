@@ -127,8 +127,9 @@ def run_sweep(space: Space, store: Store, resume: bool = False, workers: int | N
         except BaseException:
             # Ctrl-C or a failed point: drop what has not started, stop the workers quietly; every
             # finished point is already in the store.
+            workers_now = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
-            for proc in list(getattr(pool, "_processes", {}).values()):
+            for proc in workers_now:
                 proc.terminate()
             raise
         pool.shutdown()
